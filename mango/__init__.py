@@ -4,6 +4,8 @@ Business code imports the runtime from here, never from the private modules.
 """
 
 from mango.actor import Actor, handler
+from mango.batching import BatchActor
+from mango.consumer import ConsumerOptions, ConsumerStats, QueueConsumer, WaitIdle
 from mango.errors import (
     ActorDeadError,
     ActorStartError,
@@ -13,12 +15,16 @@ from mango.errors import (
     MangoError,
     MessageDecodeError,
     MessageTooLargeError,
+    PublishError,
     QueueUnavailableError,
     RegistrationFrozenError,
+    RejectMessage,
+    RetryLater,
     SettingsError,
     UnhandledMessageError,
 )
 from mango.messages import Message, MessageCodec, message_type_name
+from mango.publisher import Publish, QueuePublisher, new_trace_id
 from mango.ref import ActorRef
 from mango.runtime import Resource, Runtime
 from mango.supervision import Strategy, SupervisionPolicy
@@ -29,6 +35,9 @@ __all__ = [
     "ActorRef",
     "ActorStartError",
     "AskTimeout",
+    "BatchActor",
+    "ConsumerOptions",
+    "ConsumerStats",
     "EscalationError",
     "MailboxFullError",
     "MangoError",
@@ -36,14 +45,22 @@ __all__ = [
     "MessageCodec",
     "MessageDecodeError",
     "MessageTooLargeError",
+    "Publish",
+    "PublishError",
+    "QueueConsumer",
+    "QueuePublisher",
     "QueueUnavailableError",
     "RegistrationFrozenError",
+    "RejectMessage",
     "Resource",
+    "RetryLater",
     "Runtime",
     "SettingsError",
     "Strategy",
     "SupervisionPolicy",
     "UnhandledMessageError",
+    "WaitIdle",
     "handler",
     "message_type_name",
+    "new_trace_id",
 ]

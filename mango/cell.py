@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from mango.actor import Actor
+from mango.batching import BatchActor
 from mango.errors import ActorDeadError, ActorStartError, EscalationError
 from mango.mailbox import Envelope, Mailbox
 from mango.ref import ActorRef
@@ -32,6 +33,7 @@ class ActorCell:
         mailbox_size: Capacity of the bounded mailbox.
         instances: Number of instances reading the shared mailbox (a pool).
         policy: What to do when a ``tell`` handler fails.
+        stop_timeout: Seconds ``stop`` waits for the current message before cancelling it.
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class ActorCell:
         mailbox_size: int,
         instances: int,
         policy: SupervisionPolicy,
+        stop_timeout: float | None = 10.0,
     ) -> None:
         if instances < 1:
             raise ValueError("instances must be >= 1")
@@ -51,6 +54,7 @@ class ActorCell:
         self.mailbox = Mailbox(capacity=mailbox_size, name=name)
         self.ref: ActorRef[Any] = ActorRef(self)
         self._factory = factory
+        self.stop_timeout = stop_timeout
         self._instances = instances
         self._policy = policy
         self._tracker = RestartTracker(policy)
@@ -85,16 +89,27 @@ class ActorCell:
             raise ActorStartError(f"actor {self.name!r} failed to start: {exc!r}") from exc
         self._running = len(started)
         for index, actor in enumerate(started):
-            task = self.runtime.start_task(self._run(actor), name=f"actor:{self.name}:{index}")
+            loop = self._run_batched(actor) if isinstance(actor, BatchActor) else self._run(actor)
+            task = self.runtime.start_task(loop, name=f"actor:{self.name}:{index}")
             self._tasks.add(task)
 
     async def stop(self) -> None:
-        """Close the mailbox, fail queued asks, and wait until every instance stopped."""
+        """Close the mailbox, fail queued asks, and wait until every instance stopped.
+
+        An instance still busy after ``stop_timeout`` seconds is cancelled: its current
+        handler sees CancelledError, its caller ActorDeadError, and ``on_stop`` still runs.
+        """
         if not self.mailbox.closed:
             self._fail_queued(self.mailbox.close())
         if asyncio.current_task() in self._tasks:
             return  # called from our own handler: the loop ends after this message
-        await self._done.wait()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done.wait()), timeout=self.stop_timeout)
+        except TimeoutError:
+            log.warning("actor.stop_timeout", actor=self.name, timeout=self.stop_timeout)
+            for task in self._tasks:
+                task.cancel()
+            await self._done.wait()
 
     async def _run(self, actor: Actor | None) -> None:
         mailbox = self.mailbox
@@ -145,6 +160,54 @@ class ActorCell:
                 if not mailbox.closed:
                     self._fail_queued(mailbox.close())
                 self._done.set()
+
+    async def _run_batched(self, actor: BatchActor) -> None:
+        """The loop of a BatchActor: whole batches in, one answer per envelope out."""
+        mailbox = self.mailbox
+        try:
+            while True:
+                if not len(mailbox):
+                    if mailbox.closed:
+                        break
+                    await mailbox.wait()
+                    continue
+                batch = [env for env in await actor._collect(mailbox) if not _abandoned(env)]
+                if not batch:
+                    continue
+                try:
+                    results = await actor.receive_batch([env[0] for env in batch])
+                    if len(results) != len(batch):
+                        raise RuntimeError(
+                            f"receive_batch returned {len(results)} results for {len(batch)}"
+                        )
+                except Exception as exc:
+                    results = [exc] * len(batch)
+                for (message, reply, _), result in zip(batch, results, strict=True):
+                    self._answer(reply, result, message)
+        finally:
+            await self._call_on_stop(actor)
+            self._running -= 1
+            if self._running <= 0:
+                if not mailbox.closed:
+                    self._fail_queued(mailbox.close())
+                self._done.set()
+
+    def _answer(self, reply: asyncio.Future[Any] | None, result: Any, message: Any) -> None:
+        if isinstance(result, BaseException):
+            self.failed += 1
+            if reply is None:
+                log.error(
+                    "actor.batch_item_failed",
+                    actor=self.name,
+                    message_type=type(message).__name__,
+                    error=repr(result),
+                )
+            elif not reply.done():
+                reply.set_exception(result)
+            return
+        self.processed += 1
+        if reply is not None and not reply.done():
+            reply.set_result(result)
 
     async def _supervise(self, actor: Actor, exc: Exception, message: Any) -> Actor | None:
         """Apply the policy to a failed ``tell``; return the instance to go on with."""
@@ -222,3 +285,8 @@ class ActorCell:
                 reply.set_exception(ActorDeadError(f"actor {self.name!r} stopped"))
         if dropped:
             log.warning("actor.dropped_tells", actor=self.name, count=dropped)
+
+
+def _abandoned(envelope: Envelope) -> bool:
+    reply = envelope[1]
+    return reply is not None and reply.done()

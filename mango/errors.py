@@ -15,8 +15,11 @@ __all__ = [
     "MangoError",
     "MessageDecodeError",
     "MessageTooLargeError",
+    "PublishError",
     "QueueUnavailableError",
     "RegistrationFrozenError",
+    "RejectMessage",
+    "RetryLater",
     "SettingsError",
     "UnhandledMessageError",
 ]
@@ -79,3 +82,23 @@ class SettingsError(MangoError, ValueError):
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"invalid settings ({len(problems)} problem(s)):\n{lines}")
+
+
+class RetryLater(MangoError):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a handler to have the message redelivered after ``delay`` seconds.
+
+    Unlike a failure it is logged at info level; the receive count still grows, so a
+    message that keeps asking reaches the dead-letter queue after maxReceiveCount.
+    """
+
+    def __init__(self, reason: str, *, delay: float = 30.0) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class RejectMessage(MangoError):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a handler to send the message to the dead-letter queue at once."""
+
+
+class PublishError(MangoError, RuntimeError):
+    """Raised when a message could not be published after every retry."""

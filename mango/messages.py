@@ -2,7 +2,7 @@
 
 A message class names its wire type with ``tag=``::
 
-    class CreativeCollected(Message, tag="creative.collected"):
+    class CreativeCollected(Message, frozen=True, tag="creative.collected"):
         library_id: str
         page_name: str | None = None
 

@@ -68,10 +68,13 @@ class Runtime:
 
     Args:
         name: A name for logs (the service name).
+        stop_timeout: Default seconds an actor's current message gets at shutdown before
+            it is cancelled (``spawn`` can override it per actor).
     """
 
-    def __init__(self, *, name: str = "mango") -> None:
+    def __init__(self, *, name: str = "mango", stop_timeout: float | None = 10.0) -> None:
         self.name = name
+        self.stop_timeout = stop_timeout
         self._resources: list[Resource[Any]] = []
         self._cells: list[ActorCell] = []
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -124,10 +127,12 @@ class Runtime:
         stack = AsyncExitStack()
         await stack.__aenter__()
         try:
-            self._group = await stack.enter_async_context(asyncio.TaskGroup())
             for resource in self._resources:
                 log.debug("resource.opening", resource=resource.name)
                 await resource._enter(stack)
+            # Entered last, so it exits first: every task has ended before any resource
+            # closes, and a resource that fails to open never meets the group.
+            self._group = await stack.enter_async_context(asyncio.TaskGroup())
         except BaseException as exc:
             # Close only what had opened, in reverse order.
             await stack.__aexit__(type(exc), exc, exc.__traceback__)
@@ -145,7 +150,10 @@ class Runtime:
         await self.shutdown()
         stack, self._stack = self._stack, None
         if stack is not None:
-            await stack.__aexit__(exc_type, exc, tb)
+            # Every task has ended by now. The body's own exception is not passed on:
+            # asyncio.TaskGroup would wrap it in an ExceptionGroup, and it propagates
+            # from here unchanged anyway.
+            await stack.__aexit__(None, None, None)
         self._group = None
         if exc is None and self.failure is not None:
             raise self.failure
@@ -224,6 +232,7 @@ class Runtime:
         mailbox_size: int = 1000,
         instances: int = 1,
         policy: SupervisionPolicy | None = None,
+        stop_timeout: float | None = -1.0,
     ) -> ActorRef[Any]:
         """Start an actor and return its ref once ``on_start`` has finished.
 
@@ -234,6 +243,8 @@ class Runtime:
             mailbox_size: Bounded mailbox capacity; ``tell`` waits when full.
             instances: How many instances share the mailbox (a pool for concurrency).
             policy: Supervision policy for failed ``tell`` handlers.
+            stop_timeout: Seconds the current message gets at stop before it is
+                cancelled; None waits for ever; the runtime's default when omitted.
 
         Raises:
             ActorStartError: ``on_start`` raised; nothing of the actor keeps running.
@@ -254,6 +265,7 @@ class Runtime:
             mailbox_size=mailbox_size,
             instances=instances,
             policy=policy or SupervisionPolicy(),
+            stop_timeout=self.stop_timeout if stop_timeout == -1.0 else stop_timeout,
         )
         await cell.start()
         self._cells.append(cell)

@@ -280,11 +280,13 @@ export function normalizeAd(ad: Obj, ctx: CaptureContext): Creative | null {
     body: text(snap["body"]),
     title: text(snap["title"]),
     caption: text(snap["caption"]),
+    link_url: unwrapRedirect(snap["link_url"]),
     link_description: text(snap["link_description"]),
     cta_text: text(snap["cta_text"]),
+    cta_type: text(snap["cta_type"]),
   };
   const texts = [
-    ...Object.values(top),
+    top.body, top.title, top.caption, top.link_description, top.cta_text,
     ...cards.flatMap((c) => [c.body, c.title, c.caption, c.link_description, c.cta_text]),
   ];
   return {
@@ -302,8 +304,6 @@ export function normalizeAd(ad: Obj, ctx: CaptureContext): Creative | null {
     end_date: int(ad["end_date"]),
     total_active_time: int(ad["total_active_time"]),
     ...top,
-    link_url: unwrapRedirect(snap["link_url"]),
-    cta_type: text(snap["cta_type"]),
     has_templates: texts.some(hasTemplate),
     cards,
     media: media(snap, cards, rawCards),

@@ -1,0 +1,371 @@
+"""The consumer actor: long-polls a queue and dispatches each message to a target actor.
+
+It receives only as many messages as it has free slots (``concurrency``, independent of
+the batch size of 10), asks the target actor to handle each one, extends the visibility of
+slow handlers (heartbeat), deletes handled messages in batches, and on failure sets a
+backoff visibility and leaves the message, so the queue's redrive policy moves it to the
+dead-letter queue after maxReceiveCount. An undecodable message goes to the dead-letter
+queue at once with the reason.
+
+Shutdown (``on_stop``): stop receiving, let in-flight messages finish within the grace
+period, release the rest (visibility 0) so another replica takes them at once, flush the
+pending deletes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from mango.actor import Actor, handler
+from mango.consumer_io import BatchedReceipts
+from mango.errors import MessageDecodeError, RejectMessage, RetryLater
+from mango.messages import MessageCodec
+from mango.ref import ActorRef
+from mango.supervision import backoff_delay
+from mango.transport.base import (
+    ATTR_TRACE_ID,
+    ATTR_TYPE,
+    QueueTransport,
+    ReceivedMessage,
+    VisibilityEntry,
+)
+
+__all__ = ["ConsumerOptions", "ConsumerStats", "QueueConsumer", "WaitIdle"]
+
+log = structlog.get_logger("mango.consumer")
+
+SQS_MAX_VISIBILITY = 12 * 3600
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsumerOptions:
+    """How a consumer polls and retries.
+
+    Attributes:
+        concurrency: Most messages handled at once.
+        pollers: Receive loops; more than one helps only against a slow endpoint.
+        batch_size: Most messages per receive call (SQS allows 10).
+        wait_seconds: Long-poll wait of each receive call.
+        visibility_timeout: Seconds a received message stays invisible; the heartbeat
+            extends it for slow handlers. None uses the queue's own setting.
+        retry_backoff_min: Visibility after the first failure, in seconds.
+        retry_backoff_max: Upper bound of the failure visibility, in seconds.
+        error_backoff_max: Upper bound of the wait between failed receive calls.
+        shutdown_grace: Seconds in-flight messages get to finish at shutdown.
+        delete_linger: Seconds a delete waits for a full batch of 10.
+        burst: Stop polling once the queue is drained (for tests and one-off jobs).
+    """
+
+    concurrency: int = 10
+    pollers: int = 1
+    batch_size: int = 10
+    wait_seconds: float = 20.0
+    visibility_timeout: int | None = None
+    retry_backoff_min: float = 2.0
+    retry_backoff_max: float = 300.0
+    error_backoff_max: float = 30.0
+    shutdown_grace: float = 25.0
+    delete_linger: float = 0.05
+    burst: bool = False
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.pollers < 1:
+            raise ValueError("concurrency and pollers must be >= 1")
+        if not 1 <= self.batch_size <= 10:
+            raise ValueError("batch_size must be between 1 and 10")
+        if not 0 <= self.wait_seconds <= 20:
+            raise ValueError("wait_seconds must be between 0 and 20")
+
+
+@dataclass(slots=True)
+class ConsumerStats:
+    """Counters of one consumer, for tests, metrics and ``WaitIdle``."""
+
+    received: int = 0
+    processed: int = 0
+    failed: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    released: int = 0
+    receive_calls: int = 0
+    empty_receives: int = 0
+    receive_errors: int = 0
+    in_flight: int = 0
+    delete_calls: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitIdle:
+    """Ask the consumer to answer once the queue is drained and nothing is in flight."""
+
+    check_queue: bool = True
+
+
+@dataclass(slots=True)
+class _InFlight:
+    message: ReceivedMessage
+    visible_until: float
+    task: asyncio.Task[None] | None = None
+
+
+class QueueConsumer(Actor):
+    """Polls ``transport`` and asks ``target`` to handle each decoded message.
+
+    Args:
+        transport: The queue to consume.
+        codec: Decodes the queue's message union.
+        target: The actor (or pool) that handles the messages; its handler's exception
+            is a failure, :class:`~mango.errors.RetryLater` and
+            :class:`~mango.errors.RejectMessage` are control flow.
+        options: Polling, retry and shutdown options.
+        on_progress: Called on every poll-loop turn (liveness probes hook in here).
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: QueueTransport,
+        codec: MessageCodec[Any],
+        target: ActorRef[Any],
+        options: ConsumerOptions | None = None,
+        on_progress: Any = None,
+    ) -> None:
+        self.transport = transport
+        self.codec = codec
+        self.target = target
+        self.options = options or ConsumerOptions()
+        self.stats = ConsumerStats()
+        self._on_progress = on_progress
+        self._visibility = self.options.visibility_timeout or transport.spec.visibility_timeout
+        self._in_flight: dict[str, _InFlight] = {}
+        self._slot_freed = asyncio.Event()
+        self._idle_changed = asyncio.Event()
+        self._stopping = False
+        self._pollers: list[asyncio.Task[None]] = []
+        self._poll_done = 0
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._deletes: BatchedReceipts | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        """Start the delete batcher, the heartbeat and the poll loops."""
+        name = self.ref.name
+        self._deletes = BatchedReceipts(
+            self.transport, linger=self.options.delete_linger, runtime=self.runtime, name=name
+        )
+        self._deletes.start()
+        self._heartbeat = self.runtime.start_task(self._heartbeat_loop(), name=f"{name}:heartbeat")
+        for index in range(self.options.pollers):
+            task = self.runtime.start_task(self._poll_loop(), name=f"{name}:poller:{index}")
+            self._pollers.append(task)
+
+    async def on_stop(self) -> None:
+        """Drain: stop receiving, finish or release in-flight work, flush deletes."""
+        self._stopping = True
+        for task in self._pollers:
+            task.cancel()
+        await asyncio.gather(*self._pollers, return_exceptions=True)
+        running = {entry.task: entry for entry in self._in_flight.values() if entry.task}
+        if running:
+            log.info("consumer.draining", queue=self.transport.name, in_flight=len(running))
+            _, late = await asyncio.wait(running, timeout=self.options.shutdown_grace)
+            if late:
+                # Cancelled handlers leave _in_flight: remember their messages first.
+                leftover = [running[task].message for task in late]
+                for task in late:
+                    task.cancel()
+                await asyncio.wait(late)
+                await self._release(leftover)
+                log.warning("consumer.released_late", queue=self.transport.name, count=len(late))
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        if self._deletes is not None:
+            await self._deletes.close()
+            self.stats.delete_calls = self._deletes.calls
+        log.info(
+            "consumer.stopped",
+            queue=self.transport.name,
+            processed=self.stats.processed,
+            released=self.stats.released,
+        )
+
+    @handler
+    async def wait_idle(self, message: WaitIdle) -> ConsumerStats:
+        """Answer once nothing is in flight and (optionally) the queue holds nothing."""
+        while True:
+            if not self._in_flight and (self._deletes is None or not self._deletes.pending):
+                if not message.check_queue:
+                    return self.stats
+                stats = await self.transport.stats()
+                if stats.visible == 0 and stats.in_flight == 0 and stats.delayed == 0:
+                    return self.stats
+            self._idle_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle_changed.wait(), timeout=0.05)
+
+    # -- polling ------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        errors = 0
+        options = self.options
+        while not self._stopping:
+            if self._on_progress is not None:
+                self._on_progress()
+            free = options.concurrency - len(self._in_flight)
+            if free <= 0:
+                self._slot_freed.clear()
+                await self._slot_freed.wait()
+                continue
+            wait = 0.0 if options.burst else options.wait_seconds
+            try:
+                self.stats.receive_calls += 1
+                messages = await self.transport.receive(
+                    max_messages=min(options.batch_size, free),
+                    wait_seconds=wait,
+                    visibility_timeout=self._visibility,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                errors += 1
+                self.stats.receive_errors += 1
+                delay = backoff_delay(errors, base=0.5, cap=options.error_backoff_max)
+                log.warning(
+                    "consumer.receive_failed",
+                    queue=self.transport.name,
+                    error=repr(exc),
+                    retry_in=round(delay, 2),
+                )
+                await asyncio.sleep(delay)
+                continue
+            errors = 0
+            if not messages:
+                self.stats.empty_receives += 1
+                if options.burst:
+                    await asyncio.sleep(0.02)  # burst: poll briskly until WaitIdle answers
+                continue
+            self._start(messages)
+
+    def _start(self, messages: list[ReceivedMessage]) -> None:
+        loop = asyncio.get_running_loop()
+        self.stats.received += len(messages)
+        for message in messages:
+            entry = _InFlight(message, loop.time() + self._visibility)
+            self._in_flight[message.receipt_handle] = entry
+            entry.task = self.runtime.start_task(
+                self._process(entry), name=f"{self.ref.name}:{message.message_id}"
+            )
+        self.stats.in_flight = len(self._in_flight)
+
+    async def _process(self, entry: _InFlight) -> None:
+        message = entry.message
+        attributes = message.attributes
+        context = {
+            "queue": self.transport.name,
+            "actor": self.target.name,
+            "message_id": message.message_id,
+            "trace_id": attributes.get(ATTR_TRACE_ID),
+            "receive_count": message.receive_count,
+        }
+        try:
+            with structlog.contextvars.bound_contextvars(**context):
+                await self._handle(message, context)
+        finally:
+            self._in_flight.pop(message.receipt_handle, None)
+            self.stats.in_flight = len(self._in_flight)
+            self._slot_freed.set()
+            self._idle_changed.set()
+
+    async def _handle(self, message: ReceivedMessage, context: dict[str, Any]) -> None:
+        assert self._deletes is not None
+        try:
+            decoded = self.codec.decode(message.body)
+        except MessageDecodeError as exc:
+            await self._dead_letter(message, f"undecodable: {exc}")
+            return
+        type_name = message.attributes.get(ATTR_TYPE) or type(decoded).__name__
+        try:
+            await self.target.ask(decoded, timeout=None, context=context)
+        except RetryLater as exc:
+            self.stats.retried += 1
+            log.info("message.retry_later", reason=str(exc), delay=exc.delay)
+            await self._set_visibility(message, exc.delay)
+        except RejectMessage as exc:
+            await self._dead_letter(message, f"rejected: {exc}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.stats.failed += 1
+            delay = backoff_delay(
+                message.receive_count,
+                base=self.options.retry_backoff_min,
+                cap=self.options.retry_backoff_max,
+            )
+            log.error("message.failed", message_type=type_name, error=repr(exc), retry_in=delay)
+            await self._set_visibility(message, delay)
+        else:
+            self.stats.processed += 1
+            self.stats.by_type[type_name] = self.stats.by_type.get(type_name, 0) + 1
+            self._deletes.add(message.receipt_handle)
+
+    async def _dead_letter(self, message: ReceivedMessage, reason: str) -> None:
+        log.error("message.dead_lettered", reason=reason)
+        try:
+            await self.transport.dead_letter(message, reason=reason[:1000])
+            self.stats.dead_lettered += 1
+        except Exception as exc:
+            # Left in the queue: the redrive policy moves it after maxReceiveCount.
+            log.error("message.dead_letter_failed", error=repr(exc))
+
+    async def _set_visibility(self, message: ReceivedMessage, delay: float) -> None:
+        timeout = max(0, min(SQS_MAX_VISIBILITY, round(delay)))
+        try:
+            await self.transport.change_visibility_batch(
+                [VisibilityEntry("0", message.receipt_handle, timeout)]
+            )
+        except Exception as exc:
+            # Not fatal: the message reappears when its current visibility ends.
+            log.warning("message.backoff_failed", error=repr(exc))
+
+    async def _release(self, messages: list[ReceivedMessage]) -> None:
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            entries = [VisibilityEntry(str(i), m.receipt_handle, 0) for i, m in enumerate(chunk)]
+            try:
+                await self.transport.change_visibility_batch(entries)
+                self.stats.released += len(chunk)
+            except Exception as exc:
+                log.warning("consumer.release_failed", error=repr(exc), count=len(chunk))
+
+    # -- heartbeat ----------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        """Extend the visibility of messages whose handlers run long, in batches."""
+        interval = max(0.5, self._visibility / 3)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            now = loop.time()
+            due = [e for e in self._in_flight.values() if e.visible_until - now < 2 * interval]
+            for start in range(0, len(due), 10):
+                chunk = due[start : start + 10]
+                entries = [
+                    VisibilityEntry(str(i), e.message.receipt_handle, self._visibility)
+                    for i, e in enumerate(chunk)
+                ]
+                try:
+                    result = await self.transport.change_visibility_batch(entries)
+                except Exception as exc:
+                    log.warning("consumer.heartbeat_failed", error=repr(exc))
+                    continue
+                for index, entry in enumerate(chunk):
+                    if str(index) in result.successful:
+                        entry.visible_until = loop.time() + self._visibility

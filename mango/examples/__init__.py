@@ -1,0 +1,1 @@
+"""Small, complete services that show how to use the runtime (see the README)."""

@@ -1,0 +1,138 @@
+"""The gateway's request pipeline: request ids, body limit, problem answers, access log.
+
+One middleware wraps every request, including aiohttp's own 404/405/413 answers:
+
+1. takes a sane incoming ``X-Request-Id`` or makes one, binds it in structlog's
+   contextvars for the request, and echoes it in the response;
+2. refuses a declared ``Content-Length`` over the limit with 413 before reading anything
+   (chunked bodies are cut by aiohttp's ``client_max_size`` while reading);
+3. turns :class:`ProblemError`, aiohttp's HTTP errors and unexpected exceptions into
+   ``application/problem+json`` (500s are logged with their traceback, never sent);
+4. logs one ``http.request`` line and records the HTTP metrics by route template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from mango.http.problems import ProblemError, problem_response
+from mango.metrics import Metrics
+
+__all__ = ["REQUEST_ID_HEADER", "make_gateway_middleware", "request_id"]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID_KEY = web.RequestKey("mango_request_id", str)
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes arrive every few seconds: keep them out of the INFO log.
+_KEPT_HEADERS = ("Allow", "Retry-After")
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+log = structlog.get_logger("mango.http")
+
+
+def request_id(request: web.Request) -> str:
+    """Return the request id the gateway assigned to ``request``."""
+    return request.get(_REQUEST_ID_KEY) or ""
+
+
+def make_gateway_middleware(*, max_body_size: int, metrics: Metrics) -> Middleware:
+    """Build the gateway's middleware.
+
+    Args:
+        max_body_size: Largest accepted request body in bytes.
+        metrics: Where HTTP request counts and durations are recorded.
+    """
+
+    @web.middleware
+    async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        rid = _accept_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request[_REQUEST_ID_KEY] = rid
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(request_id=rid):
+            response = await _answer(request, handler, max_body_size, rid)
+            if not response.prepared:
+                response.headers[REQUEST_ID_HEADER] = rid
+            elapsed = time.perf_counter() - started
+            route = _route_template(request)
+            method = request.method if request.method in _KNOWN_METHODS else "OTHER"
+            metrics.http_requests.labels(route, method, str(response.status)).inc()
+            metrics.http_request_duration.labels(route, method).observe(elapsed)
+            quiet = request.path in _QUIET_PATHS and response.status < 400
+            level = logging.DEBUG if quiet else logging.INFO
+            log.log(
+                level,
+                "http.request",
+                method=method,
+                path=request.path[:256],
+                route=route,
+                status=response.status,
+                duration_ms=round(elapsed * 1000, 3),
+            )
+        return response
+
+    return gateway_middleware
+
+
+async def _answer(
+    request: web.Request, handler: Handler, max_body_size: int, rid: str
+) -> web.StreamResponse:
+    try:
+        declared = request.content_length
+        if declared is not None and declared > max_body_size:
+            raise _too_large(max_body_size)
+        return await handler(request)
+    except ProblemError as problem:
+        return problem_response(problem, request_id=rid)
+    except web.HTTPRequestEntityTooLarge:
+        return problem_response(_too_large(max_body_size), request_id=rid)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            return exc  # redirects and the like keep aiohttp's answer
+        return problem_response(_from_http_exception(exc), request_id=rid)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("http.handler_failed", method=request.method, path=request.path[:256])
+        internal = ProblemError(
+            500,
+            detail="An unexpected error occurred; quote the request id when reporting it.",
+        )
+        return problem_response(internal, request_id=rid)
+
+
+def _accept_request_id(incoming: str | None) -> str:
+    if incoming is not None and _SANE_REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        413,
+        detail=f"the request body exceeds the limit of {limit} bytes",
+        type="urn:mango:problem:body-too-large",
+    )
+
+
+def _from_http_exception(exc: web.HTTPException) -> ProblemError:
+    default_text = f"{exc.status}: {exc.reason}"
+    text = exc.text or ""
+    detail = text if text and text != default_text else None
+    headers = {
+        name: value for name, value in exc.headers.items() if name in ("Allow", "Retry-After")
+    }
+    return ProblemError(exc.status, title=exc.reason, detail=detail, headers=headers)
+
+
+def _route_template(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
