@@ -87,10 +87,14 @@ class Machine:
     cpu_model: str
     python: str
     platform: str
+    load: float
 
     def render(self) -> str:
         """Return a one-line description."""
-        return f"{self.nproc} CPUs (nproc), {self.cpu_model}; {self.python}; {self.platform}"
+        return (
+            f"{self.nproc} CPUs (nproc), {self.cpu_model}; {self.python}; {self.platform}; "
+            f"1-min load average {self.load:.2f} when the section was written"
+        )
 
 
 @dataclass(kw_only=True)
@@ -123,7 +127,7 @@ class Section:
 
 
 def machine() -> Machine:
-    """Describe this machine: nproc, CPU model, Python and OS."""
+    """Describe this machine: nproc, CPU model, Python, OS and current load."""
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -138,6 +142,7 @@ def machine() -> Machine:
         cpu_model=model,
         python=f"{platform.python_implementation()} {platform.python_version()}",
         platform=f"{platform.system()} {platform.release()} {platform.machine()}",
+        load=os.getloadavg()[0],
     )
 
 

@@ -54,5 +54,5 @@ class RuntimeSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Port of the health and metrics endpoint of services without their own HTTP gateway."""
     log_format: Literal["auto", "json", "console"] = "auto"
     """Log lines as JSON (containers), console (terminals), or chosen by the output."""
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    """Lowest level logged."""
+    log_level: Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error)$")] = "INFO"
+    """Lowest level logged: debug, info, warning or error (any case)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,10 @@ import structlog
 from mango.actor import Actor, handler
 from mango.consumer_io import BatchedReceipts
 from mango.errors import MessageDecodeError, RejectMessage, RetryLater
+from mango.http.health import Liveness
 from mango.messages import MessageCodec
+from mango.metrics import Metrics
+from mango.metrics import metrics as process_metrics
 from mango.ref import ActorRef
 from mango.supervision import backoff_delay
 from mango.transport.base import (
@@ -59,6 +63,11 @@ class ConsumerOptions:
         shutdown_grace: Seconds in-flight messages get to finish at shutdown.
         delete_linger: Seconds a delete waits for a full batch of 10.
         burst: Stop polling once the queue is drained (for tests and one-off jobs).
+        depth_sample_interval: Seconds between samples of the queue's depth for the
+            metrics (one GetQueueAttributes call each); 0 disables sampling.
+        max_silence: Seconds a poll loop may go without turning before ``/healthz``
+            reports it stuck; by default the long-poll wait plus the error backoff plus
+            a minute.
     """
 
     concurrency: int = 10
@@ -72,6 +81,8 @@ class ConsumerOptions:
     shutdown_grace: float = 25.0
     delete_linger: float = 0.05
     burst: bool = False
+    depth_sample_interval: float = 15.0
+    max_silence: float | None = None
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.pollers < 1:
@@ -124,7 +135,9 @@ class QueueConsumer(Actor):
             is a failure, :class:`~mango.errors.RetryLater` and
             :class:`~mango.errors.RejectMessage` are control flow.
         options: Polling, retry and shutdown options.
-        on_progress: Called on every poll-loop turn (liveness probes hook in here).
+        liveness: Where the poll loops report progress (``/healthz`` fails when a poll
+            loop stops turning).
+        metrics: Where counters go; the process-wide registry by default.
     """
 
     def __init__(
@@ -134,14 +147,17 @@ class QueueConsumer(Actor):
         codec: MessageCodec[Any],
         target: ActorRef[Any],
         options: ConsumerOptions | None = None,
-        on_progress: Any = None,
+        liveness: Liveness | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.transport = transport
         self.codec = codec
         self.target = target
         self.options = options or ConsumerOptions()
         self.stats = ConsumerStats()
-        self._on_progress = on_progress
+        self._liveness = liveness
+        self._metrics = metrics or process_metrics
+        self._probe = ""
         self._visibility = self.options.visibility_timeout or transport.spec.visibility_timeout
         self._in_flight: dict[str, _InFlight] = {}
         self._slot_freed = asyncio.Event()
@@ -157,6 +173,23 @@ class QueueConsumer(Actor):
     async def on_start(self) -> None:
         """Start the delete batcher, the heartbeat and the poll loops."""
         name = self.ref.name
+        labels = {"queue": self.transport.name, "actor": self.target.name}
+        m = self._metrics
+        self._m_received = m.messages_received.labels(**labels)
+        self._m_processed = m.messages_processed.labels(**labels)
+        self._m_failed = m.messages_failed.labels(**labels)
+        self._m_retried = m.messages_retried.labels(**labels)
+        self._m_dead = m.messages_dead_lettered.labels(**labels)
+        self._m_duration = m.handler_duration.labels(**labels)
+        self._m_in_flight = m.messages_in_flight.labels(**labels)
+        self._m_empty = m.empty_receives.labels(queue=self.transport.name)
+        if self._liveness is not None:
+            self._probe = name
+            # A receive waits up to 20 s, and a failing endpoint up to its retries.
+            silence = self.options.max_silence or (
+                self.options.wait_seconds + self.options.error_backoff_max + 60.0
+            )
+            self._liveness.register(name, max_silence=silence)
         self._deletes = BatchedReceipts(
             self.transport, linger=self.options.delete_linger, runtime=self.runtime, name=name
         )
@@ -190,6 +223,8 @@ class QueueConsumer(Actor):
         if self._deletes is not None:
             await self._deletes.close()
             self.stats.delete_calls = self._deletes.calls
+        if self._liveness is not None and self._probe:
+            self._liveness.unregister(self._probe)
         log.info(
             "consumer.stopped",
             queue=self.transport.name,
@@ -217,12 +252,14 @@ class QueueConsumer(Actor):
         errors = 0
         options = self.options
         while not self._stopping:
-            if self._on_progress is not None:
-                self._on_progress()
+            if self._probe:
+                self._liveness.beat(self._probe)  # type: ignore[union-attr]
             free = options.concurrency - len(self._in_flight)
             if free <= 0:
                 self._slot_freed.clear()
-                await self._slot_freed.wait()
+                # Wake now and then to report progress while every slot is busy.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._slot_freed.wait(), timeout=5.0)
                 continue
             wait = 0.0 if options.burst else options.wait_seconds
             try:
@@ -249,14 +286,17 @@ class QueueConsumer(Actor):
             errors = 0
             if not messages:
                 self.stats.empty_receives += 1
-                if options.burst:
-                    await asyncio.sleep(0.02)  # burst: poll briskly until WaitIdle answers
+                self._m_empty.inc()
+                if options.burst or options.wait_seconds < 1:
+                    # A receive that returns at once must not spin the event loop.
+                    await asyncio.sleep(0.02)
                 continue
             self._start(messages)
 
     def _start(self, messages: list[ReceivedMessage]) -> None:
         loop = asyncio.get_running_loop()
         self.stats.received += len(messages)
+        self._m_received.inc(len(messages))
         for message in messages:
             entry = _InFlight(message, loop.time() + self._visibility)
             self._in_flight[message.receipt_handle] = entry
@@ -281,6 +321,7 @@ class QueueConsumer(Actor):
         finally:
             self._in_flight.pop(message.receipt_handle, None)
             self.stats.in_flight = len(self._in_flight)
+            self._m_in_flight.set(len(self._in_flight))
             self._slot_freed.set()
             self._idle_changed.set()
 
@@ -292,10 +333,12 @@ class QueueConsumer(Actor):
             await self._dead_letter(message, f"undecodable: {exc}")
             return
         type_name = message.attributes.get(ATTR_TYPE) or type(decoded).__name__
+        started = time.perf_counter()
         try:
             await self.target.ask(decoded, timeout=None, context=context)
         except RetryLater as exc:
             self.stats.retried += 1
+            self._m_retried.inc()
             log.info("message.retry_later", reason=str(exc), delay=exc.delay)
             await self._set_visibility(message, exc.delay)
         except RejectMessage as exc:
@@ -304,6 +347,7 @@ class QueueConsumer(Actor):
             raise
         except Exception as exc:
             self.stats.failed += 1
+            self._m_failed.inc()
             delay = backoff_delay(
                 message.receive_count,
                 base=self.options.retry_backoff_min,
@@ -312,7 +356,9 @@ class QueueConsumer(Actor):
             log.error("message.failed", message_type=type_name, error=repr(exc), retry_in=delay)
             await self._set_visibility(message, delay)
         else:
+            self._m_duration.observe(time.perf_counter() - started)
             self.stats.processed += 1
+            self._m_processed.inc()
             self.stats.by_type[type_name] = self.stats.by_type.get(type_name, 0) + 1
             self._deletes.add(message.receipt_handle)
 
@@ -321,6 +367,7 @@ class QueueConsumer(Actor):
         try:
             await self.transport.dead_letter(message, reason=reason[:1000])
             self.stats.dead_lettered += 1
+            self._m_dead.inc()
         except Exception as exc:
             # Left in the queue: the redrive policy moves it after maxReceiveCount.
             log.error("message.dead_letter_failed", error=repr(exc))
@@ -345,15 +392,32 @@ class QueueConsumer(Actor):
             except Exception as exc:
                 log.warning("consumer.release_failed", error=repr(exc), count=len(chunk))
 
+    async def _sample_depth(self) -> None:
+        """Publish the queue's depth, so replicas can be scaled on backlog per replica."""
+        try:
+            stats = await self.transport.stats()
+        except Exception as exc:
+            log.debug("consumer.depth_sample_failed", error=repr(exc))
+            return
+        self._metrics.queue_visible_messages.labels(queue=self.transport.name).set(stats.visible)
+        self._metrics.queue_in_flight_messages.labels(queue=self.transport.name).set(
+            stats.in_flight
+        )
+
     # -- heartbeat ----------------------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:
         """Extend the visibility of messages whose handlers run long, in batches."""
         interval = max(0.5, self._visibility / 3)
         loop = asyncio.get_running_loop()
+        sample_every = self.options.depth_sample_interval
+        next_sample = loop.time()
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(min(interval, sample_every) if sample_every > 0 else interval)
             now = loop.time()
+            if sample_every > 0 and now >= next_sample:
+                next_sample = now + sample_every
+                await self._sample_depth()
             due = [e for e in self._in_flight.values() if e.visible_until - now < 2 * interval]
             for start in range(0, len(due), 10):
                 chunk = due[start : start + 10]

@@ -11,6 +11,7 @@ Schema evolution: new fields get defaults; a field never changes type.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar, Union
 
@@ -63,8 +64,16 @@ class MessageCodec(Generic[M]):
         self._encoder = msgspec.json.Encoder()
 
     def encode(self, message: M) -> bytes:
-        """Return the JSON wire form of ``message``."""
-        return self._encoder.encode(message)
+        """Return the JSON wire form of ``message``.
+
+        Characters beyond the Basic Multilingual Plane (emoji) are written as JSON
+        surrogate-pair escapes: the same text once decoded, and accepted by every SQS
+        emulator (fauxqs refuses them raw).
+        """
+        body = self._encoder.encode(message)
+        if _ASTRAL_UTF8.search(body) is None:
+            return body
+        return _ASTRAL_UTF8.sub(_escape_astral, body)
 
     def decode(self, data: bytes | str) -> M:
         """Decode and validate one message.
@@ -78,6 +87,16 @@ class MessageCodec(Generic[M]):
         except msgspec.DecodeError as exc:
             raise MessageDecodeError(str(exc), message_type=_read_type(data)) from None
         return message
+
+
+# The four-byte UTF-8 sequences: code points U+10000 and above.
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _escape_astral(match: re.Match[bytes]) -> bytes:
+    code = ord(match.group().decode("utf-8")) - 0x10000
+    high, low = 0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)
+    return f"\\u{high:04x}\\u{low:04x}".encode("ascii")
 
 
 def _read_type(data: bytes | str) -> str | None:

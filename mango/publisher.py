@@ -28,6 +28,8 @@ import structlog
 from mango.batching import BatchActor
 from mango.errors import MessageTooLargeError, PublishError, QueueUnavailableError
 from mango.messages import Message, MessageCodec, message_type_name
+from mango.metrics import Metrics
+from mango.metrics import metrics as process_metrics
 from mango.supervision import backoff_delay
 from mango.transport.base import (
     ATTR_SENDER,
@@ -74,6 +76,7 @@ class QueuePublisher(BatchActor):
             latency for far fewer calls.
         max_attempts: Send attempts per entry for failures that are not the sender's fault.
         retry_backoff: Base delay between attempts, in seconds.
+        metrics: Where batch sizes go; the process-wide registry by default.
     """
 
     max_batch = 10
@@ -87,6 +90,7 @@ class QueuePublisher(BatchActor):
         linger: float = 0.002,
         max_attempts: int = 5,
         retry_backoff: float = 0.2,
+        metrics: Metrics | None = None,
     ) -> None:
         self.transport = transport
         self.codec = codec
@@ -96,6 +100,9 @@ class QueuePublisher(BatchActor):
         self.retry_backoff = retry_backoff
         self.calls = 0
         self.sent = 0
+        self._batch_sizes = (metrics or process_metrics).publisher_batch_size.labels(
+            queue=transport.name
+        )
 
     async def receive_batch(self, messages: list[Any]) -> list[Any]:
         """Encode, send in one batch, retry what failed; one result per message."""
@@ -132,6 +139,7 @@ class QueuePublisher(BatchActor):
         """Send one batch; fill ``results`` for successes; return the failures."""
         try:
             self.calls += 1
+            self._batch_sizes.observe(len(entries))
             outcome = await self.transport.send_batch(entries)
         except QueueUnavailableError as exc:
             return {entry.id: ("QueueUnavailable", str(exc), False) for entry in entries}

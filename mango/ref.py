@@ -90,13 +90,23 @@ class ActorRef(Generic[M]):
             AskTimeout: No reply within ``timeout``.
             ActorDeadError: The actor stopped before handling the message.
         """
-        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[Any] = loop.create_future()
         if timeout is None:
             await self.tell_envelope(message, reply, context)
             return await reply
-        try:
+        mailbox = self._mailbox
+        if len(mailbox) < mailbox.capacity:
+            # Fast path: a timer that fails the reply is cheaper than asyncio.timeout().
+            mailbox.put_nowait((message, reply, context))
+            timer = loop.call_later(timeout, _expire, reply, self.name, message, timeout)
+            try:
+                return await reply
+            finally:
+                timer.cancel()
+        try:  # the mailbox is full: the wait for space counts against the timeout too
             async with asyncio.timeout(timeout):
-                await self.tell_envelope(message, reply, context)
+                await mailbox.put((message, reply, context))
                 return await reply
         except TimeoutError:
             reply.cancel()
@@ -121,3 +131,10 @@ class ActorRef(Generic[M]):
         requests the stop.
         """
         await self._cell.stop()
+
+
+def _expire(reply: asyncio.Future[Any], name: str, message: Any, timeout: float) -> None:
+    if not reply.done():
+        reply.set_exception(
+            AskTimeout(f"actor {name!r} did not answer {type(message).__name__} within {timeout}s")
+        )

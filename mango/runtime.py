@@ -77,6 +77,7 @@ class Runtime:
         self.stop_timeout = stop_timeout
         self._resources: list[Resource[Any]] = []
         self._cells: list[ActorCell] = []
+        self._cells_by_name: dict[str, ActorCell] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop_hooks: list[Callable[[], Awaitable[None]]] = []
         self._stack: AsyncExitStack | None = None
@@ -256,7 +257,7 @@ class Runtime:
         if name is None:
             base = getattr(factory, "__name__", type(factory).__name__)
             name = f"{base}-{next(self._names)}"
-        if any(cell.name == name for cell in self._cells):
+        if name in self._cells_by_name:
             raise ValueError(f"an actor named {name!r} already exists")
         cell = ActorCell(
             self,
@@ -269,6 +270,7 @@ class Runtime:
         )
         await cell.start()
         self._cells.append(cell)
+        self._cells_by_name[name] = cell
         return cell.ref
 
     @property

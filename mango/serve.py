@@ -61,14 +61,28 @@ async def serve(
         service.configure(context)
     async with runtime:
         with shutdown_on_signals(runtime):
+            context.readiness.add_check("queues", context.broker.value.ping)
             for service in services:
                 await service.start(context)
                 log.info("service.started", service=service.name)
+            if settings.health_port is not None:
+                await _serve_health(context, settings.health_port)
             if on_started is not None:
                 on_started(context)
             await runtime.wait_stopped()
             log.info("service.stopping", services=names)
     log.info("service.stopped", services=names)
+
+
+async def _serve_health(context: ServiceContext, port: int) -> None:
+    """A gateway with only /healthz, /readyz and /metrics, for consumer-only services."""
+    from mango.http import HttpGateway
+
+    options = context.gateway_options()
+    gateway = await context.runtime.spawn(
+        lambda: HttpGateway(port=port, **options), name="health-gateway"
+    )
+    log.info("health.serving", port=port, actor=gateway.name)
 
 
 def run_services(services: Sequence[Service], settings: RuntimeSettings) -> int:

@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 
 from mango.config import RuntimeSettings
 from mango.consumer import ConsumerOptions, QueueConsumer
+from mango.http.health import Liveness, Readiness
 from mango.messages import MessageCodec
+from mango.metrics import Metrics
+from mango.metrics import metrics as process_metrics
 from mango.publisher import QueuePublisher
 from mango.ref import ActorRef
 from mango.runtime import Resource, Runtime
@@ -76,6 +79,9 @@ class ServiceContext:
     settings: RuntimeSettings
     broker_factory: Callable[[], AbstractAsyncContextManager[QueueBroker]]
     services: list[str] = field(default_factory=list)
+    liveness: Liveness = field(default_factory=Liveness)
+    readiness: Readiness = field(default_factory=Readiness)
+    metrics: Metrics = field(default_factory=lambda: process_metrics)
     _shared: dict[str, Resource[Any]] = field(default_factory=dict)
     _publishers: dict[str, ActorRef[Any]] = field(default_factory=dict)
     consumers: list[ActorRef[Any]] = field(default_factory=list)
@@ -106,6 +112,20 @@ class ServiceContext:
         """The process's queue broker (registered on first use, before start)."""
         return self.shared("mango.queue_broker", self.broker_factory)
 
+    def gateway_options(self) -> dict[str, Any]:
+        """Keyword arguments for an ``HttpGateway`` that follow the settings.
+
+        The gateway then shares this process's health registries and metrics.
+        """
+        return {
+            "host": self.settings.http_host,
+            "max_body_size": self.settings.http_max_body_bytes,
+            "drain_delay": self.settings.shutdown_delay_seconds,
+            "liveness": self.liveness,
+            "readiness": self.readiness,
+            "metrics": self.metrics,
+        }
+
     def queue_spec(self, name: str) -> QueueSpec:
         """The spec of queue ``name`` from the settings (prefix, visibility, redrive)."""
         return queue_spec(self.settings, name)
@@ -135,7 +155,14 @@ class ServiceContext:
             shutdown_grace=settings.shutdown_grace_seconds,
         )
         consumer = await self.runtime.spawn(
-            lambda: QueueConsumer(transport=transport, codec=codec, target=target, options=opts),
+            lambda: QueueConsumer(
+                transport=transport,
+                codec=codec,
+                target=target,
+                options=opts,
+                liveness=self.liveness,
+                metrics=self.metrics,
+            ),
             name=f"consumer:{transport.name}",
             stop_timeout=opts.shutdown_grace + 10.0,  # the drain needs its grace period
         )
@@ -149,7 +176,9 @@ class ServiceContext:
         if queue not in self._publishers:
             transport = await self.queue(queue)
             self._publishers[queue] = await self.runtime.spawn(
-                lambda: QueuePublisher(transport=transport, codec=codec, sender=sender),
+                lambda: QueuePublisher(
+                    transport=transport, codec=codec, sender=sender, metrics=self.metrics
+                ),
                 name=f"publisher:{transport.name}",
                 instances=4,  # up to four batches in flight at once
             )

@@ -86,11 +86,13 @@ def load_settings(
         try:
             values[field.name] = _convert(raw, hints[field.name], field.type)
         except (msgspec.ValidationError, ValueError) as exc:
-            shown = _shown(field.name, raw)
-            reason = str(exc).split(" - at ")[0]
-            problems.append(
-                f"{var}: invalid value {shown} (expected {_expected(field.type)}; {reason})"
-            )
+            expected = _expected(field.type)
+            if _is_secret_name(field.name):  # msgspec's reason may quote the value
+                problems.append(f"{var}: invalid value <redacted> (expected {expected})")
+                continue
+            reason = _redact_url(str(exc).split(" - at ")[0])
+            shown = _shown(raw)
+            problems.append(f"{var}: invalid value {shown} (expected {expected}; {reason})")
     if problems:
         raise SettingsError(problems)
     return cls(**values)
@@ -279,6 +281,8 @@ def _default_text(field: mi.Field) -> str:
     value = field.default if field.default_factory is msgspec.NODEFAULT else field.default_factory()
     if value is None:
         return "(none)"
+    if value == "":
+        return "(empty)"
     builtin = msgspec.to_builtins(value)
     if isinstance(builtin, bool):
         return str(builtin).lower()
@@ -318,9 +322,7 @@ def _is_secret_name(name: str) -> bool:
     return _SECRET_NAME.search(name) is not None
 
 
-def _shown(name: str, raw: str) -> str:
-    if _is_secret_name(name):
-        return "<redacted>"
+def _shown(raw: str) -> str:
     text = _redact_url(raw)
     return repr(text if len(text) <= 80 else text[:77] + "...")
 

@@ -1,9 +1,14 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+/** Path of a file in test/data/ (set by vitest.config.ts, valid in every environment). */
+export function dataPath(name: string): string {
+  return join(process.env["EXTENSION_TEST_DATA"] as string, name);
+}
 
 /** Text of a file in test/data/. */
 export function dataText(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`./data/${name}`, import.meta.url)), "utf8");
+  return readFileSync(dataPath(name), "utf8");
 }
 
 export function dataJson(name: string): unknown {

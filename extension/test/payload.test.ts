@@ -4,12 +4,11 @@
  * the normaliser produces (run with UPDATE_EXAMPLE=1 to rewrite it after a contract change).
  */
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { creativesFromDocument } from "../src/normalize";
 import { MAX_BATCH } from "../src/payload";
 import type { Creative, CreativesRequest } from "../src/payload";
-import { CTX, dataJson, dataText } from "./helpers";
+import { CTX, dataJson, dataPath, dataText } from "./helpers";
 
 function example(): CreativesRequest {
   const built = creativesFromDocument(dataJson("built-cases.json"), CTX);
@@ -29,7 +28,7 @@ describe("payload example", () => {
   it("is what the normaliser produces", () => {
     const body = `${JSON.stringify(example(), null, 2)}\n`;
     if (process.env["UPDATE_EXAMPLE"] === "1") {
-      writeFileSync(fileURLToPath(new URL("./data/payload-example.json", import.meta.url)), body);
+      writeFileSync(dataPath("payload-example.json"), body);
     }
     expect(dataText("payload-example.json")).toBe(body);
   });

@@ -150,14 +150,20 @@ def test_errors_never_echo_secrets():
     class Secrets(msgspec.Struct, frozen=True, kw_only=True):
         db_password: Annotated[str, Meta(min_length=12)]
         broker_url: Annotated[str, Meta(max_length=10)]
+        signing_key: Literal["v1", "v2"] = "v1"
 
-    env = {"MANGO_DB_PASSWORD": "hunter2", "MANGO_BROKER_URL": "amqp://u:hunter2@host/vhost"}
+    env = {
+        "MANGO_DB_PASSWORD": "hunter2",
+        "MANGO_BROKER_URL": "amqp://u:hunter2@host/vhost",
+        "MANGO_SIGNING_KEY": "hunter2",
+    }
     with pytest.raises(SettingsError) as caught:
         load_settings(Secrets, env)
     message = str(caught.value)
     assert "hunter2" not in message
     assert "MANGO_DB_PASSWORD: invalid value <redacted>" in message
     assert "amqp://u:***@host/vhost" in message
+    assert "MANGO_SIGNING_KEY: invalid value <redacted>" in message
 
 
 def test_redacted_dict_hides_secrets_and_url_passwords():
@@ -217,7 +223,7 @@ def test_reference_escapes_pipes_and_joins_multiline_docstrings():
 
 def test_non_struct_class_is_refused():
     """load_settings needs a msgspec.Struct; anything else is a TypeError."""
-    with pytest.raises(TypeError, match="not a msgspec.Struct"):
+    with pytest.raises(TypeError, match=r"not a msgspec\.Struct"):
         load_settings(dict, {})  # type: ignore[type-var]
 
 

@@ -168,7 +168,7 @@ async def test_interrupted_redrive_loses_nothing(broker: QueueBroker, spec: Queu
     await create_queues(broker, [spec])
     bodies = await fill_dead_letters(broker, spec, 15)
     with pytest.raises(KeyboardInterrupt):
-        await dlq_redrive(_InterruptingBroker(broker), spec, visibility_timeout=1)  # type: ignore[arg-type]
+        await dlq_redrive(_InterruptingBroker(broker), spec, visibility_timeout=1)
     await asyncio.sleep(1.5)  # the unfinished batch reappears in the dead-letter queue
     result = await dlq_redrive(broker, spec, visibility_timeout=1)
     assert result.moved == 15
