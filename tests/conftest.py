@@ -1,3 +1,3 @@
-"""Plugins shared by every test suite."""
+"""Plugins shared by every test suite: the real servers the tests run against."""
 
-pytest_plugins = ["tests.servers.sqs"]
+pytest_plugins = ["tests.servers.sqs", "tests.servers.postgres"]

@@ -38,7 +38,10 @@ function controller(opts: { now?: () => number } = {}) {
   const boards: Array<string | null> = [];
   const c = new PageController({
     doc: document,
-    save: async (creatives) => void saved.push(creatives),
+    save: async (creatives) => {
+      saved.push(creatives);
+      return creatives.length;
+    },
     chooseBoard: (b) => void boards.push(b),
     ...opts,
   });

@@ -94,7 +94,7 @@ def test_type_name_is_the_tag() -> None:
 
 def test_characters_beyond_the_bmp_are_escaped_and_round_trip() -> None:
     """Emoji are sent as surrogate-pair escapes (fauxqs refuses them raw) and decode back."""
-    message = CreativeGone(library_id="1", reason="mango 🥭 and 𝔘nicode, ü and 中文")
+    message = CreativeGone(library_id="1", reason="mango 🥭 and 🎉, ü and 中文")
     wire = codec.encode(message)
     assert max(wire) < 0xF0  # no four-byte UTF-8 sequence left
     assert b"\\ud83e\\udd6d" in wire

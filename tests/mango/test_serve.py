@@ -109,14 +109,16 @@ async def test_a_stuck_poller_fails_healthz_naming_it() -> None:
         )
 
     service = Service(name="stuck", summary="test", queues=("stuck",), start=start)
-    async with serving(service, shutdown_grace_seconds=0.5) as (_, url):
-        async with aiohttp.ClientSession() as http:
-            status, body = 200, ""
-            for _ in range(100):
-                async with http.get(f"{url}/healthz") as response:
-                    status, body = response.status, await response.text()
-                if status == 503:
-                    break
-                await asyncio.sleep(0.05)
+    status, body = 200, ""
+    async with (
+        serving(service, shutdown_grace_seconds=0.5) as (_, url),
+        aiohttp.ClientSession() as http,
+    ):
+        for _ in range(100):
+            async with http.get(f"{url}/healthz") as response:
+                status, body = response.status, await response.text()
+            if status == 503:
+                break
+            await asyncio.sleep(0.05)
     assert status == 503
     assert "consumer:stuck" in body

@@ -23,8 +23,8 @@ const SCAN_DEBOUNCE_MS = 50;
 /** What the controller needs from the extension around it. */
 export interface ControllerDeps {
   doc: Document;
-  /** Queues saves in the service worker; rejects when it cannot be reached. */
-  save(creatives: Creative[]): Promise<void>;
+  /** Queues saves in the service worker, resolving to how many it queued; rejects when it cannot be reached. */
+  save(creatives: Creative[]): Promise<number>;
   /** Stores the chosen board. */
   chooseBoard(boardId: string | null): void;
   now?: () => number;
@@ -190,7 +190,10 @@ export class PageController {
     for (const c of creatives) this.clicked.set(c.library_id, "saving");
     this.refresh();
     try {
-      await this.deps.save(creatives);
+      const queued = await this.deps.save(creatives);
+      // Nothing queued (already saved meanwhile): storage will not change, so stop waiting for it.
+      if (queued === 0) for (const c of creatives) this.clicked.delete(c.library_id);
+      this.refresh();
     } catch {
       for (const c of creatives) this.clicked.set(c.library_id, "failed");
       this.refresh();

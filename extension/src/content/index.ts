@@ -11,15 +11,17 @@ import { PageController } from "./controller";
 
 const store = chrome.storage.local;
 
-function ask<T>(request: Request): Promise<T> {
-  return chrome.runtime.sendMessage(request) as Promise<T>;
+/** Async so that a synchronous throw (extension reloaded under the page) becomes a rejection. */
+async function ask<T>(request: Request): Promise<T> {
+  return (await chrome.runtime.sendMessage(request)) as T;
 }
 
 const controller = new PageController({
   doc: document,
-  async save(creatives: Creative[]): Promise<void> {
+  async save(creatives: Creative[]): Promise<number> {
     const answer = await ask<SaveAnswer & { error?: string }>({ type: "save", creatives });
     if (answer === undefined || answer.error !== undefined) throw new Error(answer?.error ?? "no answer");
+    return answer.queued;
   },
   chooseBoard(boardId: string | null): void {
     void load(store, ["settings"]).then(({ settings }) => save(store, { settings: { ...settings, boardId } }));
