@@ -1,0 +1,1 @@
+"""Magic Mango's consumer actors, their messages, storage and migrations."""

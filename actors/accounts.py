@@ -30,7 +30,7 @@ __all__ = [
     "revoke_api_token",
 ]
 
-TOKEN_PREFIX = "mm_"
+TOKEN_PREFIX = "mm_"  # noqa: S105 - the public prefix of every token, not a secret
 _TOKEN_BYTES = 32
 # "mm_" + 43 characters of unpadded URL-safe base64; anything much longer is not ours.
 _MAX_TOKEN_LENGTH = 128

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib.metadata import entry_points
 
 from mango.config import RuntimeSettings
@@ -16,6 +17,7 @@ from mango.errors import SettingsError
 from mango.logs import configure_logging
 from mango.service import Service, find_services, load_service, queue_spec
 from mango.settings import load_settings, settings_reference
+from mango.transport.base import QueueBroker, QueueSpec
 
 __all__ = ["build_parser", "main"]
 
@@ -68,12 +70,12 @@ def _register_queue_commands(commands: argparse._SubParsersAction[argparse.Argum
     from mango.cli_queues import register
     from mango.serve import broker_factory
 
-    def specs() -> list:  # type: ignore[type-arg]
+    def specs() -> list[QueueSpec]:
         settings = load_settings(RuntimeSettings)
         names = sorted({queue for service in find_services().values() for queue in service.queues})
         return [queue_spec(settings, name) for name in names]
 
-    def make_broker():  # type: ignore[no-untyped-def]
+    def make_broker() -> AbstractAsyncContextManager[QueueBroker]:
         return broker_factory(load_settings(RuntimeSettings))()
 
     register(commands, make_broker, specs)
@@ -94,13 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _runtime_settings() -> RuntimeSettings:
-    settings = load_settings(RuntimeSettings)
-    return settings
-
-
 def _run(args: argparse.Namespace) -> int:
-    settings = _runtime_settings()
+    settings = load_settings(RuntimeSettings)
     services = [load_service(name) for name in args.services]
     return _start(services, settings)
 

@@ -59,8 +59,10 @@ async def serve(
     context = ServiceContext(runtime, settings, broker_factory(settings), services=names)
     for service in services:
         service.configure(context)
-    async with runtime:
-        with shutdown_on_signals(runtime):
+    # Signals stay ours until the runtime has closed: a second one during a stuck
+    # shutdown must still force the exit.
+    with shutdown_on_signals(runtime):
+        async with runtime:
             context.readiness.add_check("queues", context.broker.value.ping)
             for service in services:
                 await service.start(context)

@@ -14,6 +14,8 @@ then shared (one queue broker, one database pool).
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -213,6 +215,10 @@ def load_service(name: str) -> Service:
     """
     if ":" in name:
         module_name, _, attribute = name.partition(":")
+        # Like uvicorn: an import path resolves from the current directory too, which a
+        # console script does not put on sys.path by itself.
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
         try:
             service = getattr(importlib.import_module(module_name), attribute)
         except (ImportError, AttributeError) as exc:

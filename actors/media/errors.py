@@ -57,8 +57,11 @@ class MediaExpired(MediaError, LookupError):  # noqa: N818 - the name the Ads Co
 
 
 class MediaRefused(MediaError, ValueError):  # noqa: N818 - the name the Ads Consumer uses
-    """Raised when a media URL or response is refused for good (SSRF target, bad scheme,
-    wrong content type, too large, too many redirects)."""
+    """Raised when a media URL or response is refused for good; retrying cannot help.
+
+    Causes: a scheme other than http(s), an address that is not public (SSRF), too many
+    redirects, a content type that is not the expected kind, a body over the size cap.
+    """
 
 
 class MediaRetryable(MediaError, ConnectionError):  # noqa: N818 - the name the Ads Consumer uses

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -25,9 +26,11 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mango.metrics import Metrics
+from mango.metrics import metrics as process_metrics
 from mango.transport.base import DEFAULT_MAX_BODY_BYTES, QueueSpec
 from mango.transport.checks import MAX_WAIT_SECONDS, check_queue_name
-from mango.transport.sqs_queue import SqsQueue, unavailable_on_errors
+from mango.transport.sqs_queue import SqsQueue, counted_call
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -63,6 +66,7 @@ class SqsBroker:
         max_pool_connections: HTTP connections kept open (one per concurrent long poll).
         max_body_bytes: The largest message (body plus attributes) queues accept.
         send_attempts: Attempts for batch entries that failed through no fault of ours.
+        metrics: Where the ``sqs_calls`` counter goes; the process-wide registry by default.
     """
 
     scheme = "sqs"
@@ -83,6 +87,7 @@ class SqsBroker:
         max_pool_connections: int = 50,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         send_attempts: int = 5,
+        metrics: Metrics | None = None,
     ) -> None:
         if read_timeout <= MAX_WAIT_SECONDS:
             raise ValueError(f"read_timeout must exceed the {MAX_WAIT_SECONDS} s long poll")
@@ -103,6 +108,9 @@ class SqsBroker:
             read_timeout=read_timeout,
             max_pool_connections=max_pool_connections,
         )
+        self.calls: Counter[str] = Counter()
+        """Calls made to the endpoint by every queue of this broker, by SQS operation."""
+        self._sqs_calls = (metrics or process_metrics).sqs_calls
         self._stack: AsyncExitStack | None = None
         self._client: SQSClient | None = None
         self._urls: dict[str, str] = {}
@@ -137,6 +145,11 @@ class SqsBroker:
         if stack is not None:
             await stack.aclose()
 
+    def count_call(self, queue: str, operation: str, outcome: str) -> None:
+        """Record one call to the endpoint (``outcome`` is ``"ok"`` or ``"error"``)."""
+        self.calls[operation] += 1
+        self._sqs_calls.labels(queue=queue, operation=operation, outcome=outcome).inc()
+
     @property
     def client(self) -> SQSClient:
         """The open aiobotocore client.
@@ -156,7 +169,7 @@ class SqsBroker:
         """
         url = self._urls.get(name)
         if url is None:
-            with unavailable_on_errors("GetQueueUrl", name):
+            with counted_call(self, "GetQueueUrl", name):
                 url = (await self.client.get_queue_url(QueueName=name))["QueueUrl"]
             self._urls[name] = url
         return url
@@ -174,7 +187,7 @@ class SqsBroker:
         dead_letter_url = await self._create_or_update(
             spec.dead_letter, {"MessageRetentionPeriod": str(MAX_RETENTION_SECONDS)}
         )
-        with unavailable_on_errors("GetQueueAttributes", spec.dead_letter):
+        with counted_call(self, "GetQueueAttributes", spec.dead_letter):
             response = await self.client.get_queue_attributes(
                 QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
             )
@@ -193,7 +206,7 @@ class SqsBroker:
         )
 
     async def _create_or_update(self, name: str, attributes: Mapping[str, str]) -> str:
-        with unavailable_on_errors("CreateQueue", name):
+        with counted_call(self, "CreateQueue", name):
             try:
                 url = (
                     await self.client.create_queue(QueueName=name, Attributes=dict(attributes))  # type: ignore[arg-type]
@@ -221,5 +234,7 @@ class SqsBroker:
             async with asyncio.timeout(timeout):
                 await self.client.list_queues(QueueNamePrefix="mango-ping", MaxResults=1)
         except (TimeoutError, BotoCoreError, ClientError):
+            self.count_call("", "ListQueues", "error")
             return False
+        self.count_call("", "ListQueues", "ok")
         return True

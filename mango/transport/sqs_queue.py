@@ -2,6 +2,10 @@
 
 Partial batch failures that are not the sender's fault are sent again with exponential
 backoff and full jitter, at most ``send_attempts`` times, then reported: never dropped.
+
+Every call to the endpoint is counted per operation (``SqsQueue.calls`` and
+``SqsBroker.calls``) and in the ``mango_sqs_calls_total`` metric, labelled by queue,
+operation and outcome: calls per message are what SQS bills and what bounds throughput.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
 
     from mango.transport.sqs import SqsBroker
 
-__all__ = ["SqsQueue", "unavailable_on_errors"]
+__all__ = ["SqsQueue", "counted_call", "unavailable_on_errors"]
 
 Failures = dict[str, tuple[str, str, bool]]
 
@@ -85,6 +90,32 @@ def unavailable_on_errors(operation: str, queue: str) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def counted_call(broker: SqsBroker, operation: str, queue: str) -> Iterator[None]:
+    """Count one call to the endpoint and report failures as in :func:`unavailable_on_errors`.
+
+    The outcome is ``ok``, ``error``, or ``cancelled`` (a long poll cut short at shutdown).
+
+    Args:
+        broker: Its ``calls`` counter and metrics get the call.
+        operation: The SQS action (a bounded label value).
+        queue: The queue's name (a bounded label value).
+
+    Raises:
+        QueueUnavailableError: See :func:`unavailable_on_errors`.
+    """
+    outcome = "error"
+    try:
+        with unavailable_on_errors(operation, queue):
+            yield
+        outcome = "ok"
+    except asyncio.CancelledError:
+        outcome = "cancelled"
+        raise
+    finally:
+        broker.count_call(queue, operation, outcome)
+
+
 class SqsQueue:
     """One SQS queue as a :class:`~mango.transport.base.QueueTransport`.
 
@@ -99,7 +130,15 @@ class SqsQueue:
         self.spec = spec
         self.url = url
         self.max_body_bytes = broker.max_body_bytes
+        self.calls: Counter[str] = Counter()
+        """Calls made through this handle, by SQS operation (successful or not)."""
         self._broker = broker
+
+    @contextmanager
+    def _call(self, operation: str, queue: str | None = None) -> Iterator[None]:
+        self.calls[operation] += 1
+        with counted_call(self._broker, operation, queue or self.name):
+            yield
 
     async def send_batch(self, entries: Sequence[OutgoingMessage]) -> BatchResult:
         """Send up to 10 messages with SendMessageBatch, retrying server-side failures.
@@ -136,7 +175,7 @@ class SqsQueue:
         for attempt in range(self._broker.send_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
-            with unavailable_on_errors("SendMessageBatch", self.name):
+            with self._call("SendMessageBatch"):
                 response = await self._broker.client.send_message_batch(
                     QueueUrl=self.url, Entries=[_send_entry(entry) for entry in pending.values()]
                 )
@@ -164,7 +203,7 @@ class SqsQueue:
         """
         timeout = self.spec.visibility_timeout if visibility_timeout is None else visibility_timeout
         check_receive(max_messages, wait_seconds, timeout)
-        with unavailable_on_errors("ReceiveMessage", self.name):
+        with self._call("ReceiveMessage"):
             response = await self._broker.client.receive_message(
                 QueueUrl=self.url,
                 MaxNumberOfMessages=max_messages,
@@ -185,7 +224,7 @@ class SqsQueue:
         check_batch_ids([entry.id for entry in entries], operation="delete_batch")
         if not entries:
             return BatchResult()
-        with unavailable_on_errors("DeleteMessageBatch", self.name):
+        with self._call("DeleteMessageBatch"):
             response = await self._broker.client.delete_message_batch(
                 QueueUrl=self.url,
                 Entries=[{"Id": e.id, "ReceiptHandle": e.receipt_handle} for e in entries],
@@ -202,7 +241,7 @@ class SqsQueue:
         check_batch_ids([entry.id for entry in entries], operation="change_visibility_batch")
         if not entries:
             return BatchResult()
-        with unavailable_on_errors("ChangeMessageVisibilityBatch", self.name):
+        with self._call("ChangeMessageVisibilityBatch"):
             response = await self._broker.client.change_message_visibility_batch(
                 QueueUrl=self.url,
                 Entries=[
@@ -221,13 +260,13 @@ class SqsQueue:
         dead_letter_url = await self._broker.queue_url(self.spec.dead_letter)
         attributes = dead_letter_attributes(message.attributes, reason)
         client = self._broker.client
-        with unavailable_on_errors("SendMessage", self.spec.dead_letter):
+        with self._call("SendMessage", self.spec.dead_letter):
             await client.send_message(
                 QueueUrl=dead_letter_url,
                 MessageBody=message.body.decode("utf-8", errors="replace"),
                 MessageAttributes=_string_attributes(attributes),
             )
-        with unavailable_on_errors("DeleteMessage", self.name):
+        with self._call("DeleteMessage"):
             await client.delete_message(QueueUrl=self.url, ReceiptHandle=message.receipt_handle)
 
     async def stats(self) -> QueueStats:
@@ -254,7 +293,7 @@ class SqsQueue:
         )
 
     async def _counts(self, name: str, url: str) -> tuple[int, int, int]:
-        with unavailable_on_errors("GetQueueAttributes", name):
+        with self._call("GetQueueAttributes", name):
             response = await self._broker.client.get_queue_attributes(
                 QueueUrl=url, AttributeNames=_STATS_ATTRIBUTES
             )

@@ -163,3 +163,25 @@ async def test_sigterm_mid_work_drains_and_nothing_is_lost_or_done_twice(
         assert Counter(_journal(journal)) == Counter(keys)
         stats = await queue.stats()
         assert (stats.visible, stats.in_flight, stats.dead_letters) == (0, 0, 0)
+
+
+def test_a_second_signal_forces_exit_while_shutdown_is_stuck() -> None:
+    """The first SIGTERM starts a graceful shutdown; a second one exits at once (143)."""
+    process = subprocess.Popen(
+        [MANGO, "run", "tests.mango.slow_stop_service:service"],
+        env={**os.environ, "MANGO_LOG_FORMAT": "json"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if '"service.started"' in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    for line in process.stderr:
+        if '"service.stopping"' in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import structlog
 
 from mango import Actor, Message, MessageCodec, RejectMessage, Runtime, handler
 from mango.consumer import ConsumerOptions, QueueConsumer, WaitIdle
@@ -37,6 +38,7 @@ class Ledger:
     running: int = 0
     peak: int = 0
     gate: asyncio.Event | None = None
+    contexts: list[dict[str, Any]] = field(default_factory=list)
 
 
 class JobWorker(Actor):
@@ -46,6 +48,7 @@ class JobWorker(Actor):
     @handler
     async def job(self, message: Job) -> None:
         ledger = self.ledger
+        ledger.contexts.append(structlog.contextvars.get_contextvars())
         ledger.attempts[message.key] += 1
         ledger.running += 1
         ledger.peak = max(ledger.peak, ledger.running)
@@ -332,3 +335,22 @@ async def test_publisher_refuses_oversized_and_foreign_messages_per_message() ->
     assert isinstance(small, str)
     assert isinstance(other, TypeError)
     assert (await queue.stats()).visible == 1
+
+
+async def test_handler_log_context_carries_queue_actor_message_and_trace_ids() -> None:
+    """Log lines inside a handler carry queue, actor, message id and trace id."""
+    store = MemoryStore()
+    ledger = Ledger()
+    async with consuming(
+        options=ConsumerOptions(concurrency=2, **FAST), store=store, ledger=ledger
+    ) as setup:
+        publisher = await setup.runtime.spawn(
+            lambda: QueuePublisher(transport=setup.queue, codec=codec, sender="test")
+        )
+        message_id = await publisher.ask(Publish(Job(key="traced"), trace_id="trace-123"))
+        await setup.consumer.ask(WaitIdle(), timeout=30)
+    (context,) = ledger.contexts
+    assert context["queue"] == "jobs"
+    assert context["actor"] == "worker"
+    assert context["message_id"] == message_id
+    assert context["trace_id"] == "trace-123"

@@ -1,0 +1,164 @@
+"""The Ads API gateway actor: ``POST /v1/creatives``, ``GET /v1/whoami``, ``/openapi.json``.
+
+Each request is authenticated (bearer API token), rate limited per token, validated with
+the msgspec types of :mod:`actors.ads.messages`, and answered 202 only once the queue has
+accepted its creatives. When the queue cannot take them within ``publish_timeout`` the
+answer is 503 with ``Retry-After``: the client sends again, and the consumer stores each
+creative once even if a message it was told had failed did reach the queue after all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from actors.ads.messages import CreativesCollected
+from gateways.ads_api.auth import Principal, TokenAuthenticator
+from gateways.ads_api.cors import cors_middleware
+from gateways.ads_api.intake import (
+    CreativesAccepted,
+    WhoAmI,
+    collected_messages,
+    dedupe,
+    parse_creatives,
+)
+from gateways.ads_api.operations import ads_api_document
+from gateways.ads_api.ratelimit import TokenBucketLimiter
+from mango import (
+    ActorDeadError,
+    ActorRef,
+    AskTimeout,
+    MessageTooLargeError,
+    Publish,
+    PublishError,
+    QueueUnavailableError,
+)
+from mango.http import HttpGateway, ProblemError, json_response, request_id
+from mango.http.openapi import openapi_route
+
+__all__ = ["AdsApi"]
+
+_QUEUE_RETRY_AFTER_SECONDS = "5"
+_UNAVAILABLE = (QueueUnavailableError, PublishError, AskTimeout, ActorDeadError)
+
+
+class AdsApi(HttpGateway):
+    """The Ads API.
+
+    Args:
+        authenticator: Checks bearer tokens.
+        publisher: The ``mango-ads`` queue's publisher actor (asked with ``Publish``).
+        limiter: Per-token rate limit.
+        max_message_bytes: The queue's body limit; a request's creatives are split over
+            several messages only beyond it.
+        publish_timeout: Seconds to wait for the queue before answering 503.
+        cors_origins: Origins allowed to call from web pages (none by default).
+        **options: ``HttpGateway`` options (host, port, max_body_size...).
+    """
+
+    def __init__(
+        self,
+        *,
+        authenticator: TokenAuthenticator,
+        publisher: ActorRef[Any],
+        limiter: TokenBucketLimiter,
+        max_message_bytes: int,
+        publish_timeout: float = 10.0,
+        cors_origins: Sequence[str] = (),
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.authenticator = authenticator
+        self.publisher = publisher
+        self.limiter = limiter
+        self.max_message_bytes = max_message_bytes
+        self.publish_timeout = publish_timeout
+        self.cors_origins = tuple(cors_origins)
+
+    def routes(self) -> Iterable[web.AbstractRouteDef]:
+        """The API's routes and its OpenAPI document."""
+        return [
+            web.post("/v1/creatives", self.collect_creatives),
+            web.get("/v1/whoami", self.whoami),
+            openapi_route(ads_api_document()),
+        ]
+
+    def setup_app(self, app: web.Application) -> None:
+        """Add CORS answers when origins are configured."""
+        if self.cors_origins:
+            app.middlewares.append(cors_middleware(self.cors_origins))
+
+    async def collect_creatives(self, request: web.Request) -> web.Response:
+        """``POST /v1/creatives``: queue one creative or a batch; 202 with the accepted ids."""
+        principal = await self._admit(request)
+        content_type = request.content_type
+        if request.headers.get("Content-Type") and not _is_json(content_type):
+            raise ProblemError(
+                415,
+                detail=f"expected application/json, got {content_type[:100]!r}",
+                type="urn:mango:problem:unsupported-media-type",
+            )
+        creatives, duplicates = dedupe(parse_creatives(await request.read()))
+        rid = request_id(request)
+        messages = collected_messages(
+            creatives,
+            user_id=principal.user_id,
+            request_id=rid,
+            max_body_bytes=self.max_message_bytes,
+        )
+        await self._publish(messages, rid)
+        self.log.info(
+            "creatives.queued",
+            user_id=principal.user_id,
+            creatives=len(creatives),
+            duplicates=duplicates,
+            messages=len(messages),
+        )
+        accepted = CreativesAccepted(
+            accepted=[creative.library_id for creative in creatives], duplicates=duplicates
+        )
+        return json_response(accepted, status=202)
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        """``GET /v1/whoami``: the token's user."""
+        principal = await self._admit(request)
+        return json_response(WhoAmI(user_id=principal.user_id, email=principal.email))
+
+    async def _admit(self, request: web.Request) -> Principal:
+        principal = await self.authenticator.authenticate(request.headers.get("Authorization"))
+        wait = self.limiter.acquire(principal.token_id)
+        if wait > 0:
+            raise ProblemError(
+                429,
+                detail="too many requests with this API token; slow down",
+                type="urn:mango:problem:rate-limited",
+                headers={"Retry-After": self.limiter.retry_after(wait)},
+            )
+        return principal
+
+    async def _publish(self, messages: Sequence[CreativesCollected], rid: str) -> None:
+        asks = [
+            self.publisher.ask(Publish(message, trace_id=rid), timeout=self.publish_timeout)
+            for message in messages
+        ]
+        outcomes = await asyncio.gather(*asks, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, _UNAVAILABLE):
+                self.log.warning("creatives.queue_unavailable", error=str(outcome))
+                raise ProblemError(
+                    503,
+                    detail="the queue is unavailable; nothing was lost, send again later",
+                    type="urn:mango:problem:queue-unavailable",
+                    headers={"Retry-After": _QUEUE_RETRY_AFTER_SECONDS},
+                )
+            if isinstance(outcome, MessageTooLargeError):
+                raise ProblemError(413, detail=str(outcome), type="urn:mango:problem:too-large")
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")

@@ -1,0 +1,80 @@
+"""The ``ads-api`` service: the Ads API gateway, its database pool and queue publisher.
+
+Run it with ``mango run ads-api``. It reads ``MANGO_ADS_API_*`` (see
+:class:`~gateways.ads_api.settings.AdsApiSettings`), ``MANGO_DATABASE_*`` and the runtime's
+queue settings; the ``mango-ads`` queue must exist (``mango queues create``).
+"""
+
+from __future__ import annotations
+
+from actors.accounts import authenticate_token
+from actors.ads.messages import ADS_QUEUE, ads_codec
+from actors.db import DatabaseSettings, Pool, check_ready, database_pool
+from gateways.ads_api.auth import Principal, TokenAuthenticator
+from gateways.ads_api.gateway import AdsApi
+from gateways.ads_api.ratelimit import TokenBucketLimiter
+from gateways.ads_api.settings import SETTINGS_PREFIX, AdsApiSettings
+from mango import Resource
+from mango.service import Service, ServiceContext
+from mango.settings import load_settings
+
+__all__ = ["DATABASE_RESOURCE", "SERVICE_NAME", "service"]
+
+SERVICE_NAME = "ads-api"
+DATABASE_RESOURCE = "db"
+"""The shared resource key of the database pool (shared with other services in a process)."""
+
+
+def _configure(context: ServiceContext) -> None:
+    settings = load_settings(AdsApiSettings, prefix=SETTINGS_PREFIX)
+    database = load_settings(DatabaseSettings)
+    context.singleton(f"{SERVICE_NAME}.settings", lambda: settings)
+    context.shared(
+        DATABASE_RESOURCE, lambda: database_pool(database, application_name=SERVICE_NAME)
+    )
+
+
+async def _start(context: ServiceContext) -> None:
+    settings: AdsApiSettings = context.singleton(
+        f"{SERVICE_NAME}.settings", lambda: load_settings(AdsApiSettings, prefix=SETTINGS_PREFIX)
+    )
+    pool: Resource[Pool] = context.shared(DATABASE_RESOURCE, _not_configured)
+
+    async def lookup(token: str) -> Principal | None:
+        return await authenticate_token(pool.value, token)
+
+    async def database_ready() -> bool:
+        return await check_ready(pool.value)
+
+    context.readiness.add_check("database", database_ready)
+    publisher = await context.publisher(ADS_QUEUE, codec=ads_codec, sender=SERVICE_NAME)
+    max_message_bytes = (await context.queue(ADS_QUEUE)).max_body_bytes
+    options = context.gateway_options()
+    await context.runtime.spawn(
+        lambda: AdsApi(
+            authenticator=TokenAuthenticator(lookup, ttl=settings.auth_cache_seconds),
+            publisher=publisher,
+            limiter=TokenBucketLimiter(
+                rate_per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+            ),
+            max_message_bytes=max_message_bytes,
+            publish_timeout=settings.publish_timeout_seconds,
+            cors_origins=settings.cors_origins,
+            port=settings.port,
+            **options,
+        ),
+        name=SERVICE_NAME,
+    )
+
+
+def _not_configured() -> Pool:
+    raise RuntimeError("the ads-api database pool is registered by configure()")
+
+
+service = Service(
+    name=SERVICE_NAME,
+    summary="Ads API: takes creatives from the browser extension onto the mango-ads queue.",
+    queues=(ADS_QUEUE,),
+    configure=_configure,
+    start=_start,
+)
