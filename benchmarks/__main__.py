@@ -23,6 +23,7 @@ from benchmarks.report import Section, SuiteOptions, write_sections
 # break the others.
 SUITES: dict[str, str] = {
     "actors": "benchmarks.actors",
+    "sqs": "benchmarks.sqs",
 }
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

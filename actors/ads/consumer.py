@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
 from actors.ads import queries
-from actors.ads.messages import CreativesCollected
+from actors.ads.messages import Creative, CreativesCollected
 from actors.ads.rows import creative_row, media_slots, message_key, unique_creatives
 from actors.media import FetchedMedia, MediaError, MediaExpired, MediaKind, MediaRefused
 from mango import Actor, MangoError, RejectMessage, handler
@@ -85,7 +85,7 @@ class CreativeStore(Actor):
         except ValueError:
             raise RejectMessage(f"user_id {message.user_id[:64]!r} is not a UUID") from None
         try:
-            written = await self._write(message, user_id)
+            written = await self._write(message, creatives, user_id)
         except _PERMANENT_DATA_ERRORS as exc:
             raise RejectMessage(
                 f"PostgreSQL refused the creatives ({type(exc).__name__}: {exc})"
@@ -97,7 +97,9 @@ class CreativeStore(Actor):
         )
         await self._archive_media([(c.source, c.library_id) for c in creatives])
 
-    async def _write(self, message: CreativesCollected, user_id: uuid.UUID) -> bool:
+    async def _write(
+        self, message: CreativesCollected, creatives: list[Creative], user_id: uuid.UUID
+    ) -> bool:
         """Write every effect of the message in one transaction; ``False`` if done before."""
         seen_at = (
             datetime.fromtimestamp(message.received_at, tz=UTC)
@@ -109,7 +111,7 @@ class CreativeStore(Actor):
                 return False
             saves: list[tuple[Any, str | None]] = []
             media: list[tuple[Any, Sequence[Any]]] = []
-            for creative in unique_creatives(message.creatives):
+            for creative in creatives:
                 creative_id = await queries.upsert_creative(
                     connection, creative_row(creative, seen_at=seen_at)
                 )

@@ -126,5 +126,4 @@ class CreativesCollected(Message, frozen=True, tag="creatives.collected"):
     received_at: float = 0.0
 
 
-
 ads_codec = MessageCodec([CreativesCollected])

@@ -35,7 +35,7 @@ def embedded_database_url(data_dir: Path) -> str:
         RuntimeError: The ``pgserver`` package is missing (it is in the ``dev`` extras).
     """
     try:
-        import pgserver
+        from pgserver.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - a dev dependency
         raise RuntimeError(
             "the embedded database needs the pgserver package: pip install -e '.[dev]', "
@@ -43,7 +43,7 @@ def embedded_database_url(data_dir: Path) -> str:
         ) from exc
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = get_server(data_dir, cleanup_mode="stop")
     return str(server.get_uri())
 
 

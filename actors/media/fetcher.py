@@ -13,6 +13,7 @@ import structlog
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from actors.media.content_types import accepted_media_type
 from actors.media.errors import (
     MediaError,
     MediaExpired,
@@ -20,7 +21,7 @@ from actors.media.errors import (
     MediaRetryable,
     display_url,
 )
-from actors.media.keys import object_key, sniff_media_type
+from actors.media.keys import object_key
 from actors.media.settings import MediaSettings
 from actors.media.spool import Spool
 from actors.media.ssrf import (
@@ -40,10 +41,6 @@ MediaKind = Literal["image", "video"]
 
 _EXPIRED = frozenset({403, 404, 410})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# Types that say nothing about the bytes: accepted only when the magic bytes are media.
-_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
-# SVG is an image/* type that carries scripts: never archive it to serve it later.
-_REFUSED_TYPES = frozenset({"image/svg+xml"})
 _SNIFF_BYTES = 16
 _CHUNK = 64 * 1024
 
@@ -103,6 +100,12 @@ class MediaFetcher:
         allow_loopback: Allow loopback addresses: for tests against a local CDN only.
         resolver: The DNS resolver to guard (aiohttp's default if ``None``).
         user_agent: The ``User-Agent`` header sent.
+        spool_memory_bytes: Bytes of a download kept in memory before it spills to a
+            temporary file (bounds memory per concurrent download).
+
+    Attributes:
+        guard: The connect-time address check, with counts of sockets opened and
+            addresses refused (for metrics and tests).
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class MediaFetcher:
         allow_loopback: bool = False,
         resolver: AbstractResolver | None = None,
         user_agent: str = "MagicMango-MediaArchiver/1.0",
+        spool_memory_bytes: int = 8 * MiB,
     ) -> None:
         self.store = store
         self.max_bytes: dict[MediaKind, int] = {"image": max_image_bytes, "video": max_video_bytes}
@@ -138,6 +142,7 @@ class MediaFetcher:
         )
         self._resolver = resolver
         self._headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
+        self._spool_memory_bytes = spool_memory_bytes
         self._session: aiohttp.ClientSession | None = None
 
     @classmethod
@@ -257,7 +262,7 @@ class MediaFetcher:
 
     async def _download_with_retries(self, url: str, kind: MediaKind) -> tuple[Spool, str]:
         for attempt in range(1, self.max_attempts + 1):
-            spool = Spool()
+            spool = Spool(memory_limit=self._spool_memory_bytes)
             try:
                 content_type = await self._download(url, kind, spool)
             except _TransientError as exc:
@@ -350,7 +355,7 @@ class MediaFetcher:
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
             raise MediaRefused(f"Content-Encoding {encoding!r} refused: identity only", url=url)
-        content_type = _accepted_type(url, response.content_type.lower(), kind, None)
+        content_type = accepted_media_type(url, response.content_type.lower(), kind, None)
         cap = self.max_bytes[kind]
         declared = response.content_length
         if declared is not None and declared > cap:
@@ -366,24 +371,4 @@ class MediaFetcher:
             await spool.write(chunk)
         if spool.size == 0:
             raise MediaRefused("empty body", url=url)
-        return _accepted_type(url, content_type, kind, head)
-
-
-def _accepted_type(url: str, content_type: str, kind: MediaKind, head: bytes | None) -> str:
-    """Return the media type to record, or refuse the response.
-
-    Called with ``head=None`` on the headers (a generic type passes, to be sniffed), then
-    with the first bytes: a generic type is replaced by the sniffed one.
-    """
-    if content_type in _GENERIC_TYPES:
-        if head is None:
-            return content_type
-        sniffed = sniff_media_type(head)
-        if sniffed is not None and sniffed.startswith(f"{kind}/"):
-            return sniffed
-        raise MediaRefused(
-            f"{content_type} body is not a known {kind} format (by its first bytes)", url=url
-        )
-    if content_type.startswith(f"{kind}/") and content_type not in _REFUSED_TYPES:
-        return content_type
-    raise MediaRefused(f"content type {content_type!r} refused: expected {kind}/*", url=url)
+        return accepted_media_type(url, content_type, kind, head)

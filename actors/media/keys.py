@@ -1,4 +1,4 @@
-"""Object keys by content, and recognising media types by their first bytes."""
+"""Object keys by content: ``media/sha256/ab/cd/<hash><ext>``, and their validation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 __all__ = [
     "extension_for",
     "object_key",
-    "sniff_media_type",
     "validate_key",
 ]
 
@@ -69,27 +68,3 @@ def validate_key(key: str) -> str:
             "'.', '_' and '-', each starting with a letter or digit"
         )
     return key
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    """Recognise an image or video from its first bytes (at least 12 are needed).
-
-    Only the formats the Ads Library serves are known: JPEG, PNG, GIF, WebP, MP4/QuickTime
-    (an ``ftyp`` box) and WebM/Matroska (an EBML header).
-
-    Returns:
-        The media type, or ``None`` when the bytes are none of these.
-    """
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp":
-        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "video/webm"
-    return None

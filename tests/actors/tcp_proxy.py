@@ -26,7 +26,13 @@ class CuttableProxy:
         user = self.target.username or "postgres"
         password = f":{self.target.password}" if self.target.password else ""
         return urlunsplit(
-            (self.target.scheme, f"{user}{password}@127.0.0.1:{self.port}", self.target.path, "", "")
+            (
+                self.target.scheme,
+                f"{user}{password}@127.0.0.1:{self.port}",
+                self.target.path,
+                "",
+                "",
+            )
         )
 
     async def _open_target(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

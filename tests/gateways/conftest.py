@@ -106,7 +106,7 @@ class AdsApiEnv:
             self.url + "/v1/creatives", data=body, headers=all_headers
         ) as response:
             raw = await response.read()
-            return response.status, response.headers.copy(), json.loads(raw) if raw else None
+            return response.status, response.headers.copy(), _json_or_bytes(raw)
 
     async def receive_all(self, expected: int, timeout: float = 10.0) -> list[ReceivedMessage]:
         """Receive (and delete) messages until ``expected`` arrived; fail after ``timeout``."""
@@ -124,6 +124,13 @@ class AdsApiEnv:
 
     async def assert_queue_empty(self) -> None:
         assert await self.queue.receive(max_messages=10, wait_seconds=0) == []
+
+
+def _json_or_bytes(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:  # aiohttp's own plain-text answers to unparsable requests
+        return raw
 
 
 def decode_messages(received: list[ReceivedMessage]) -> list[CreativesCollected]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 MiB = 1 << 20
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(50_000)
@@ -59,12 +60,12 @@ class Cdn:
         return app
 
     @web.middleware
-    async def _count(self, request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.hits[request.path] += 1
         return await handler(request)
 
     @staticmethod
-    def _bytes(data: bytes, content_type: str) -> web.Handler:
+    def _bytes(data: bytes, content_type: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             return web.Response(body=data, headers={"Content-Type": content_type})
 

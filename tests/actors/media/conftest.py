@@ -28,7 +28,7 @@ def local_store(tmp_path: Path) -> LocalObjectStore:
 
 @pytest.fixture
 async def fetcher(local_store: LocalObjectStore) -> AsyncIterator[MediaFetcher]:
-    """A fetcher allowed on loopback (the CDN stand-in), with tiny backoffs and caps."""
+    """A fetcher allowed on loopback (the CDN stand-in), with tiny backoffs, caps, spool."""
     async with MediaFetcher(
         local_store,
         allow_loopback=True,
@@ -38,5 +38,6 @@ async def fetcher(local_store: LocalObjectStore) -> AsyncIterator[MediaFetcher]:
         retry_base_delay=0.001,
         retry_max_delay=0.01,
         max_attempts=3,
+        spool_memory_bytes=MiB,  # the 3 MiB video goes through a temporary file
     ) as media_fetcher:
         yield media_fetcher

@@ -82,7 +82,7 @@ async def test_wrong_content_type_is_refused(
     cdn: Cdn, fetcher: MediaFetcher, local_store: LocalObjectStore, path: str, kind: str
 ) -> None:
     """A body that is not the expected kind of media is refused and nothing is stored."""
-    with pytest.raises(MediaRefused, match="content type|not a known"):
+    with pytest.raises(MediaRefused, match=r"content type|not a known"):
         await fetcher.fetch(cdn.url(path), kind=kind)  # type: ignore[arg-type]
 
     assert cdn.hits[path] == 1  # refused for good: not retried

@@ -38,7 +38,9 @@ async def s3_store(moto_server: SqsServer) -> AsyncIterator[S3ObjectStore]:
         endpoint_url=moto_server.endpoint_url,
         region=REGION,
         part_size=5 * MiB,
-        **DUMMY_CREDENTIALS,
+        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+        aws_session_token=DUMMY_CREDENTIALS["aws_session_token"],
     ) as store:
         await store.create_bucket()
         yield store

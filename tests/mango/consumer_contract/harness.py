@@ -50,9 +50,7 @@ class Ledger:
 
     handled: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
-    receive_counts: defaultdict[str, list[int]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    receive_counts: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     running: int = 0
     empty_receives_at_handling: list[int] = field(default_factory=list)
     handled_message_ids: set[str] = field(default_factory=set)

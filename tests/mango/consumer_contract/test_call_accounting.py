@@ -78,8 +78,9 @@ async def test_steady_load_costs_at_most_035_calls_per_message(sqs: SqsBroker) -
     metric = sqs._sqs_calls
     outcomes = ("ok", "error", "cancelled")
     counted = sum(
-        metric.labels(queue=harness.spec.name, operation="ReceiveMessage", outcome=outcome)
-        ._value.get()
+        metric.labels(
+            queue=harness.spec.name, operation="ReceiveMessage", outcome=outcome
+        )._value.get()
         for outcome in outcomes
     )
     assert counted == calls["ReceiveMessage"]

@@ -124,4 +124,3 @@ async def test_endpoint_down_for_ten_seconds_then_restarted_loses_nothing(
         assert len(deleted_ids) == len(everything)  # and every handled one was tried
         stats = await harness.queue.stats()
         assert (stats.visible, stats.in_flight, stats.delayed, stats.dead_letters) == (0, 0, 0, 0)
-
