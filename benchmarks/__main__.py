@@ -23,6 +23,9 @@ from benchmarks.report import Section, SuiteOptions, write_sections
 # break the others.
 SUITES: dict[str, str] = {
     "actors": "benchmarks.actors",
+    "landing": "benchmarks.landing",
+    "scale": "benchmarks.scale",
+    "ads_api": "benchmarks.ads_api",
     "sqs": "benchmarks.sqs",
 }
 

@@ -41,7 +41,10 @@ def main() -> int:
         print(f"mango-dev-bucket: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # botocore's connection errors are not OSErrors
-        print(f"mango-dev-bucket: cannot create the bucket ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(
+            f"mango-dev-bucket: cannot create the bucket ({type(exc).__name__}: {exc})",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -54,8 +54,7 @@ def resolve_port(environ: dict[str, str] | os._Environ[str], explicit: int | Non
         configured = environ.get(variable, "").strip()
         return int(configured) if configured else default
     raise NoPortError(
-        f"no health port for service {service!r}: set MANGO_HEALTH_PORT (consumers) "
-        "or pass --port"
+        f"no health port for service {service!r}: set MANGO_HEALTH_PORT (consumers) or pass --port"
     )
 
 

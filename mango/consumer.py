@@ -164,6 +164,7 @@ class QueueConsumer(Actor):
         self._idle_changed = asyncio.Event()
         self._stopping = False
         self._pollers: list[asyncio.Task[None]] = []
+        self._receiving: set[asyncio.Task[Any] | None] = set()
         self._poll_done = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._deletes: BatchedReceipts | None = None
@@ -202,9 +203,7 @@ class QueueConsumer(Actor):
     async def on_stop(self) -> None:
         """Drain: stop receiving, finish or release in-flight work, flush deletes."""
         self._stopping = True
-        for task in self._pollers:
-            task.cancel()
-        await asyncio.gather(*self._pollers, return_exceptions=True)
+        await self._stop_pollers()
         running = {entry.task: entry for entry in self._in_flight.values() if entry.task}
         if running:
             log.info("consumer.draining", queue=self.transport.name, in_flight=len(running))
@@ -231,6 +230,25 @@ class QueueConsumer(Actor):
             processed=self.stats.processed,
             released=self.stats.released,
         )
+
+    async def _stop_pollers(self) -> None:
+        """Stop the poll loops without stranding messages.
+
+        A loop waiting for a slot or backing off is cancelled at once. A loop inside a
+        receive call is let finish (bounded by the long-poll wait), because SQS may
+        already have handed it messages: cancelling the call would leave them invisible,
+        held by nobody, until their visibility timeout. What it receives is released.
+        """
+        self._slot_freed.set()
+        cancel_safe = getattr(self.transport, "receive_is_cancel_safe", False)
+        for task in self._pollers:
+            if cancel_safe or task not in self._receiving:
+                task.cancel()
+        bound = min(self.options.shutdown_grace, self.options.wait_seconds + 5.0)
+        _, late = await asyncio.wait(self._pollers, timeout=bound)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*self._pollers, return_exceptions=True)
 
     @handler
     async def wait_idle(self, message: WaitIdle) -> ConsumerStats:
@@ -262,8 +280,10 @@ class QueueConsumer(Actor):
                     await asyncio.wait_for(self._slot_freed.wait(), timeout=5.0)
                 continue
             wait = 0.0 if options.burst else options.wait_seconds
+            task = asyncio.current_task()
             try:
                 self.stats.receive_calls += 1
+                self._receiving.add(task)
                 messages = await self.transport.receive(
                     max_messages=min(options.batch_size, free),
                     wait_seconds=wait,
@@ -283,7 +303,13 @@ class QueueConsumer(Actor):
                 )
                 await asyncio.sleep(delay)
                 continue
+            finally:
+                self._receiving.discard(task)
             errors = 0
+            if self._stopping and messages:
+                # Received while shutting down: hand them back at once, untouched.
+                await self._release(messages)
+                return
             if not messages:
                 self.stats.empty_receives += 1
                 self._m_empty.inc()

@@ -61,17 +61,19 @@ async def test_mango_dev_starts_everything_and_the_printed_curl_example_saves_a_
         deadline = time.monotonic() + 60
         while '"service.started"' not in log_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
-        async with aiohttp.ClientSession() as http:
-            async with http.post(
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
                 f"http://127.0.0.1:{ads_port}/v1/creatives",
                 data=body.group(1),
                 headers={
                     "Authorization": f"Bearer {token.group(1)}",
                     "Content-Type": "application/json",
                 },
-            ) as response:
-                assert response.status == 202, await response.text()
-                assert (await response.json())["accepted"] == ["123456789012345"]
+            ) as response,
+        ):
+            assert response.status == 202, await response.text()
+            assert (await response.json())["accepted"] == ["123456789012345"]
         while '"creatives.stored"' not in log_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert '"creatives.stored"' in log_path.read_text()

@@ -27,13 +27,14 @@ __all__ = [
 
 ADS_QUEUE = "mango-ads"
 
-LibraryId = Annotated[str, Meta(pattern=r"^[0-9]{15,17}$", description="Ads Library ID")]
+# `(?!\n)$`: a bare `$` would also accept a trailing newline (a second copy of an ad).
+LibraryId = Annotated[str, Meta(pattern=r"^[0-9]{15,17}(?!\n)$", description="Ads Library ID")]
 HttpUrl = Annotated[
-    str, Meta(pattern=r"^https?://[^\s\x00]+$", max_length=4096, description="http(s) URL")
+    str, Meta(pattern=r"^https?://[^\s\x00]+(?!\n)$", max_length=4096, description="http(s) URL")
 ]
 ShortText = Annotated[str, Meta(max_length=1000)]
 LongText = Annotated[str, Meta(max_length=20000)]
-Ident = Annotated[str, Meta(max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")]
+Ident = Annotated[str, Meta(max_length=64, pattern=r"^[A-Za-z0-9_.:-]*(?!\n)$")]
 EpochSeconds = Annotated[int, Meta(ge=0, le=4_102_444_800)]
 Count = Annotated[int, Meta(ge=0, le=1_000_000_000_000)]
 
@@ -103,7 +104,7 @@ class Creative(msgspec.Struct, frozen=True, kw_only=True):
     cards: Annotated[list[Card], Meta(max_length=50)] = msgspec.field(default_factory=list)
     media: Annotated[list[MediaRef], Meta(max_length=60)] = msgspec.field(default_factory=list)
     page_url: HttpUrl | None = None
-    captured_at: Annotated[int, Meta(ge=0)] | None = None
+    captured_at: Annotated[int, Meta(ge=0, le=4_102_444_800_000)] | None = None
     board_id: Ident | None = None
 
 

@@ -16,6 +16,7 @@ from actors.content.brief import all_texts
 from actors.content.errors import GenerationError
 from actors.content.generator import CreativeData, TaskInput
 from actors.content.text import (
+    Claim,
     clean,
     find_call_to_action,
     find_claims,
@@ -198,9 +199,17 @@ def _material(creative: CreativeData) -> _Material:
         cta=clean(cta),
         offer=first("discount", "free", "price"),
         number=first("discount", "percentage", "quantity", "social_proof", "price"),
-        social=first("social_proof"),
+        social=_social_proof(claims),
         urgency=first("urgency"),
     )
+
+
+def _social_proof(claims: list[Claim]) -> str | None:
+    """The best social proof: a number of people, else a rating, else any."""
+    proofs = [c.text for c in claims if c.kind == "social_proof"]
+    counted = [p for p in proofs if any(ch.isdigit() for ch in p)]
+    people = [p for p in counted if p[-1:].isalpha() and not p.casefold().endswith("stars")]
+    return next(iter(people + counted + proofs), None)
 
 
 def _hook(m: _Material, technique: Technique, round_: int) -> str:

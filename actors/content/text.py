@@ -7,6 +7,7 @@ the numbers, currencies and percentages every language shares.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -55,7 +56,7 @@ _NUMBER = r"\d{1,3}(?:[,.\u202f\u00a0 ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?"
 _UNITS = (
     r"mg|g|kg|ml|l|oz|lbs?|cm|mm|km|m|inch(?:es)?|ft|hours?|hrs?|h|minutes?|mins?|"
     r"seconds?|secs?|days?|weeks?|months?|years?|yrs?|calories|kcal|servings?|pieces?|"
-    r"pcs|packs?|steps?|ingredients?|colou?rs?|sizes?|styles?|flavou?rs?|gb|tb|mah|w|x"
+    r"pcs|packs?|drops?|capsules?|steps?|ingredients?|colou?rs?|sizes?|styles?|flavou?rs?|gb|tb|mah|w|x"
 )
 
 _PATTERNS: list[tuple[ClaimKind, re.Pattern[str]]] = [
@@ -73,15 +74,7 @@ _PATTERNS: list[tuple[ClaimKind, re.Pattern[str]]] = [
         "price",
         re.compile(
             rf"(?:{_CURRENCY})\s?(?:{_NUMBER})(?:\s?/\s?(?:mo|month|day|week|year))?"
-            rf"|(?<![\w.,])(?:{_NUMBER})\s?(?:€|£|usd|eur|gbp|dollars?|euros?)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "free",
-        re.compile(
-            r"\b(?:free|gratis|gratuit[oae]?|kostenlos)\b(?:[ \t]+(?!and\b|or\b|to\b|for\b)"
-            r"[^\W\d_]{3,}){0,2}",
+            rf"|(?<![\w.,])(?:{_NUMBER})\s?(?:€|£|usd|eur|gbp|dollars?|euros?)(?!\w)",
             re.IGNORECASE,
         ),
     ),
@@ -91,6 +84,14 @@ _PATTERNS: list[tuple[ClaimKind, re.Pattern[str]]] = [
             r"\b(?:(?:\d+|thirty|sixty|ninety)[- ]day\s+)?(?:money[- ]back\s+)?guarantee[ds]?\b"
             r"|\brisk[- ]free\b|\bno\s+questions\s+asked\b|\bfree\s+returns?\b"
             r"|\bcancel\s+any\s?time\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "free",
+        re.compile(
+            r"\b(?:free|gratis|gratuit[oae]?|kostenlos)\b(?:[ \t]+(?!and\b|or\b|to\b|for\b)"
+            r"[^\W\d_]{3,}){0,2}",
             re.IGNORECASE,
         ),
     ),
@@ -182,13 +183,20 @@ def find_claims(text: str | None, *, limit: int = 50) -> list[Claim]:
     A span claimed by an earlier pattern (a discount) is not claimed again by a later one
     (the percentage inside it).
     """
-    body = clean(text)
+    return list(_claims(clean(text))[:limit])
+
+
+@functools.lru_cache(maxsize=256)
+def _claims(body: str) -> tuple[Claim, ...]:
+    """Every claim of a cleaned text (cached: generators read one text several times)."""
     spans: list[tuple[int, int, ClaimKind, str]] = []
+    taken = bytearray(len(body))
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(body):
             start, end = match.span()
-            if any(start < taken_end and taken_start < end for taken_start, taken_end, *_ in spans):
+            if any(taken[start:end]):
                 continue
+            taken[start:end] = b"\x01" * (end - start)
             spans.append((start, end, kind, match.group().strip(" ,;:")))
     claims: list[Claim] = []
     seen: set[tuple[str, str]] = set()
@@ -198,9 +206,7 @@ def find_claims(text: str | None, *, limit: int = 50) -> list[Claim]:
             continue
         seen.add(key)
         claims.append(Claim(kind=kind, text=found))
-        if len(claims) >= limit:
-            break
-    return claims
+    return tuple(claims)
 
 
 def find_call_to_action(text: str | None) -> str | None:

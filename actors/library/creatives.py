@@ -99,7 +99,9 @@ async def stored_media(
     )
 
 
-async def _require_saved(connection: Connection, user_id: uuid.UUID, creative_id: uuid.UUID) -> None:
+async def _require_saved(
+    connection: Connection, user_id: uuid.UUID, creative_id: uuid.UUID
+) -> None:
     saved = await connection.fetchval(
         "SELECT true FROM creative_saves WHERE user_id = $1 AND creative_id = $2 FOR SHARE",
         user_id,
@@ -109,9 +111,7 @@ async def _require_saved(connection: Connection, user_id: uuid.UUID, creative_id
         raise NotFoundError("no such creative in your library")
 
 
-async def set_note(
-    pool: Connection, user_id: uuid.UUID, creative_id: uuid.UUID, note: str
-) -> Any:
+async def set_note(pool: Connection, user_id: uuid.UUID, creative_id: uuid.UUID, note: str) -> Any:
     """Set (or, with an empty text, delete) the user's note on a saved creative.
 
     Returns:
@@ -186,8 +186,7 @@ async def set_tags(
 async def list_tags(connection: Connection, user_id: uuid.UUID) -> list[tuple[str, int]]:
     """Return the user's tags with the number of creatives carrying each, by tag."""
     rows = await connection.fetch(
-        "SELECT tag, count(*) AS n FROM creative_tags WHERE user_id = $1 GROUP BY tag"
-        " ORDER BY tag",
+        "SELECT tag, count(*) AS n FROM creative_tags WHERE user_id = $1 GROUP BY tag ORDER BY tag",
         user_id,
     )
     return [(row["tag"], row["n"]) for row in rows]

@@ -29,8 +29,10 @@ __all__ = [
     "create_session",
     "delete_session",
     "find_password_hash",
+    "get_api_token",
     "get_user",
     "is_session_token",
+    "list_api_tokens",
     "normalise_email",
     "register_user",
     "set_password_hash",
@@ -157,9 +159,9 @@ async def create_session(
     Returns:
         ``(token, expires_at)``: the token is given to the client and never stored.
     """
-    token = SESSION_PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(
-        b"="
-    ).decode("ascii")
+    token = SESSION_PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(
+        "ascii"
+    )
     expires_at = await pool.fetchval(
         """
         INSERT INTO sessions (user_id, token_hash, expires_at, user_agent)
@@ -200,4 +202,28 @@ async def delete_session(pool: Pool, session_id: str) -> None:
            OR (user_id = (SELECT user_id FROM sessions WHERE id = $1) AND expires_at <= now())
         """,
         as_uuid(session_id),
+    )
+
+
+_TOKEN_COLUMNS = "id, name, prefix, created_at, last_used_at"  # noqa: S105 - columns
+
+
+async def list_api_tokens(pool: Pool, user_id: str) -> list[Any]:
+    """Return the user's live (not revoked) API tokens, newest first, without secrets."""
+    return list(
+        await pool.fetch(
+            f"SELECT {_TOKEN_COLUMNS} FROM api_tokens"  # noqa: S608 - a fixed column list
+            " WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id",
+            as_uuid(user_id),
+        )
+    )
+
+
+async def get_api_token(pool: Pool, user_id: str, token_id: str) -> Any:
+    """Return one live API token of the user (without its secret), or ``None``."""
+    return await pool.fetchrow(
+        f"SELECT {_TOKEN_COLUMNS} FROM api_tokens"  # noqa: S608 - a fixed column list
+        " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        as_uuid(token_id),
+        as_uuid(user_id),
     )

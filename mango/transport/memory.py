@@ -121,6 +121,9 @@ class MemoryQueue:
         max_body_bytes: The largest message (body plus attributes) ``send_batch`` accepts.
     """
 
+    receive_is_cancel_safe = True
+    """A cancelled receive has taken nothing: consumers may cancel it at shutdown."""
+
     def __init__(self, store: MemoryStore, spec: QueueSpec, *, max_body_bytes: int) -> None:
         self.name = spec.name
         self.spec = spec

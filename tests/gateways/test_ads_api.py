@@ -7,6 +7,7 @@ import json
 import time
 
 import msgspec
+import pytest
 import structlog
 
 from actors.accounts import revoke_api_token
@@ -227,6 +228,7 @@ async def test_openapi_document_is_served(start_ads_api):
         assert {"202", "400", "401", "413", "415", "429", "503"} <= set(post["responses"])
 
 
+@pytest.mark.slow
 async def test_queue_down_is_a_503_with_retry_after(start_ads_api, dedicated_sqs_server):
     """With the SQS endpoint gone, a POST gets 503 with Retry-After within the publish
     timeout, /readyz turns 503, and the API serves again once the endpoint is back."""

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
-
 from tests.gateways.conftest import AdsApiEnv, creative, decode_messages, library_ids
 
 PROBLEM = "application/problem+json"
@@ -89,11 +87,6 @@ async def test_bad_library_ids_are_refused(start_ads_api):
         await assert_serving(api, token)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actors/ads/messages.py: patterns end in `$`, which also matches before a final "
-    "newline, and captured_at has no upper bound (ints beyond bigint pass)",
-)
 async def test_trailing_newlines_and_huge_integers_are_refused(start_ads_api):
     """A Library ID or URL with a trailing newline, and an integer beyond PostgreSQL's
     bigint, are refused (they would store a second copy of an ad, or fail in the consumer)."""

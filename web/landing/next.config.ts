@@ -8,6 +8,9 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   images: { unoptimized: true },
+  // The stylesheet (~6 kB) goes inline in <head>: no render-blocking request before the
+  // first paint.
+  experimental: { inlineCss: true },
 };
 
 export default config;

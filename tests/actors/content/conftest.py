@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
+from actors.db import apply_migrations
+from tests.servers.postgres import PostgresServer
 
 SNEAKERS = (
     "🔥 Get 50% OFF our best-selling sneakers today only! "
@@ -78,6 +82,17 @@ async def add_creative(pool: Any, user_id: str | None = None, **fields: Any) -> 
             creative_id,
         )
     return str(creative_id)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: PostgresServer) -> str:
+    """One migrated database for the content tests: each test works as a user of its own.
+
+    Migrating and dropping a database per test took most of this suite's time.
+    """
+    dsn = postgres_server.create_database("mango_content")
+    asyncio.run(apply_migrations(dsn))
+    return dsn
 
 
 @pytest.fixture

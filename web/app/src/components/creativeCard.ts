@@ -22,22 +22,28 @@ export function headline(creative: Pick<CreativeSummary, "title" | "body" | "lib
   return text.length > 90 ? `${text.slice(0, 87)}…` : text;
 }
 
+function missing(text: string): HTMLElement {
+  return h("div", { class: "media-missing" }, h("span", null, text));
+}
+
 export function creativeCard(creative: CreativeSummary, options: CardOptions): HTMLElement {
   const name = advertiserName(creative);
   const titleId = `card-title-${creative.id}`;
   const isVideo = (creative.display_format ?? "").toUpperCase() === "VIDEO";
   const media = h("div", { class: "card-media" });
   if (creative.thumbnail_url) {
-    media.append(
-      h("img", {
-        src: options.mediaUrl(creative.thumbnail_url),
-        alt: `Ad by ${name}`,
-        loading: "lazy",
-        decoding: "async",
-      }),
-    );
+    const src = options.mediaUrl(creative.thumbnail_url);
+    const img = h("img", { src, alt: `Ad by ${name}`, loading: "lazy", decoding: "async" });
+    // The thumbnail is the first archived file, which is a video when the ad has no
+    // image: show the video's first frame instead (no autoplay, muted).
+    img.addEventListener("error", () => {
+      const still = h("video", { src: `${src}#t=0.1`, muted: true, preload: "metadata", playsinline: true, "aria-label": `Ad by ${name} (video)` });
+      still.addEventListener("error", () => still.replaceWith(missing("Media not available")));
+      img.replaceWith(still);
+    }, { once: true });
+    media.append(img);
   } else {
-    media.append(h("div", { class: "media-missing" }, h("span", null, isVideo ? "Video not archived yet" : "No image archived")));
+    media.append(missing(isVideo ? "Video not archived yet" : "No image archived"));
   }
   if (isVideo && options.loadVideo) {
     const play = h(

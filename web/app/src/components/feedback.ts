@@ -39,16 +39,20 @@ export function toast(message: string, kind: "info" | "error" = "info"): void {
   setTimeout(() => item.remove(), 4000);
 }
 
-/** A button that copies `text()` and says so, for sighted and screen-reader users alike. */
+/**
+ * A button that copies `text()` and says so. Its name is the visible label plus a hidden
+ * "what" ("Copy" + " token"), so speech users can say what they see.
+ */
 export function copyButton(text: () => string, label = "Copy", what = "text"): HTMLButtonElement {
-  const button = h("button", { type: "button", class: "btn btn-small btn-ghost copy", "aria-label": `${label} ${what}` }, label);
+  const visible = h("span", null, label);
+  const button = h("button", { type: "button", class: "btn btn-small btn-ghost copy" }, visible, h("span", { class: "visually-hidden" }, ` ${what}`));
   button.addEventListener("click", async () => {
     const ok = await copyText(text());
-    button.textContent = ok ? "Copied" : "Copy failed";
+    visible.textContent = ok ? "Copied" : "Copy failed";
     button.classList.toggle("copied", ok);
     toast(ok ? `Copied ${what}` : `Could not copy ${what}`, ok ? "info" : "error");
     setTimeout(() => {
-      button.textContent = label;
+      visible.textContent = label;
       button.classList.remove("copied");
     }, 1500);
   });
