@@ -34,7 +34,13 @@ def prepare() -> dict[str, str]:
     email, token = asyncio.run(_migrate_and_create_token(database_url))
     ads_api = f"http://127.0.0.1:{os.environ.get('MANGO_ADS_API_PORT', '8081')}"
     backend_api = f"http://127.0.0.1:{os.environ.get('MANGO_BACKEND_API_PORT', '8082')}"
-    print(_banner(email=email, token=token, ads_api=ads_api, backend_api=backend_api), flush=True)
+    web = f"http://127.0.0.1:{os.environ.get('MANGO_WEB_PORT', '8080')}"
+    defaults["MANGO_WEB_ADS_API_URL"] = ads_api
+    defaults["MANGO_WEB_BACKEND_API_URL"] = backend_api
+    print(
+        _banner(email=email, token=token, web=web, ads_api=ads_api, backend_api=backend_api),
+        flush=True,
+    )
     return defaults
 
 
@@ -47,7 +53,7 @@ async def _migrate_and_create_token(database_url: str) -> tuple[str, str]:
         await pool.close()
 
 
-def _banner(*, email: str, token: str, ads_api: str, backend_api: str) -> str:
+def _banner(*, email: str, token: str, web: str, ads_api: str, backend_api: str) -> str:
     example = (
         f"curl -s -X POST {ads_api}/v1/creatives \\\n"
         f"    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
@@ -57,7 +63,7 @@ def _banner(*, email: str, token: str, ads_api: str, backend_api: str) -> str:
         [
             "",
             "Magic Mango is running (mango dev). Stop it with Ctrl-C.",
-            f"  Web app:      {backend_api}/app/",
+            f"  Web app:      {web}/app/   (landing page at {web}/)",
             f"  Ads API:      {ads_api}   (the extension's API URL)",
             f"  Backend API:  {backend_api}",
             f"  Dev user:     {email}",

@@ -81,7 +81,9 @@ class OutboxRelay(Actor):
         routes: Queue name (as stored in ``outbox.queue``) to its route.
         batch_size: Rows taken per round.
         poll_interval: Seconds between rounds when idle (a ``RelayNow`` wakes it earlier).
-        publish_timeout: Seconds to wait for the queue's confirmation of one message.
+        publish_timeout: Seconds to wait for the publisher's verdict on one message. Keep
+            it longer than the publisher's own retries: an ask that times out does not
+            cancel a send in flight, so the row would later be sent a second time.
         min_backoff: First wait after a failed round, in seconds.
         max_backoff: Longest wait between failed rounds, in seconds.
         liveness: Where the loop reports progress (``/healthz``), if anywhere.
@@ -94,7 +96,7 @@ class OutboxRelay(Actor):
         routes: Mapping[str, OutboxRoute],
         batch_size: int = 10,
         poll_interval: float = 1.0,
-        publish_timeout: float = 15.0,
+        publish_timeout: float = 120.0,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
         liveness: Liveness | None = None,

@@ -31,6 +31,7 @@ async def test_mango_dev_starts_everything_and_the_printed_curl_example_saves_a_
     """With no settings at all, `mango dev` starts an embedded PostgreSQL, applies the
     migrations, prints a token, and the printed example request is stored by the consumer."""
     ads_port = _free_port()
+    web_port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -40,6 +41,7 @@ async def test_mango_dev_starts_everything_and_the_printed_curl_example_saves_a_
         "MANGO_DEV_DIR": str(tmp_path / "dev"),
         "MANGO_ADS_API_PORT": str(ads_port),
         "MANGO_BACKEND_API_PORT": str(_free_port()),
+        "MANGO_WEB_PORT": str(web_port),
         "MANGO_LOG_FORMAT": "json",
     }
     log_path = tmp_path / "dev.log"
@@ -74,6 +76,16 @@ async def test_mango_dev_starts_everything_and_the_printed_curl_example_saves_a_
         ):
             assert response.status == 202, await response.text()
             assert (await response.json())["accepted"] == ["123456789012345"]
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"http://127.0.0.1:{web_port}/ads/v1/whoami",
+                headers={"Authorization": f"Bearer {token.group(1)}"},
+            ) as response,
+        ):
+            # The front door forwards /ads/ to the Ads API, as the load balancer does.
+            assert response.status == 200, await response.text()
+            assert (await response.json())["email"] == "dev@localhost"
         while '"creatives.stored"' not in log_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert '"creatives.stored"' in log_path.read_text()

@@ -37,5 +37,6 @@ class BackendApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Lifetime of presigned media URLs when media is on S3."""
     outbox_poll_seconds: Annotated[float, Meta(gt=0, le=60)] = 1.0
     """Seconds between outbox relay rounds when idle."""
-    publish_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 15.0
-    """Seconds the outbox relay waits for the queue to confirm one message."""
+    publish_timeout_seconds: Annotated[float, Meta(gt=0, le=600)] = 120.0
+    """Seconds the outbox relay waits for the publisher's verdict on one message; keep it
+    longer than the publisher's own retries, or a message still in flight is sent again."""

@@ -103,7 +103,12 @@ class Journey:
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
 
     async def goto(self, hash_path: str) -> None:
-        await self.page.goto(f"{self.site}/app/#{hash_path}")
+        """Open a page of the app (reloading it when it is the one shown)."""
+        url = f"{self.site}/app/#{hash_path}"
+        if self.page.url == url:
+            await self.page.reload()
+        else:
+            await self.page.goto(url)
 
     async def shot(self, name: str, *, full_page: bool = True) -> None:
         await self.page.wait_for_timeout(150)  # let toasts and images settle
@@ -260,12 +265,12 @@ async def run_journey(j: Journey, context: Any) -> None:
     await j.shot("07-search")
     await page.get_by_role("searchbox", name="Search saved ads").fill("")
     await page.get_by_role("button", name="Search").click()
-    await page.get_by_label("Format").select_option("DPA")
+    await page.get_by_label("Format", exact=True).select_option("DPA")
     await page.locator(".result-summary", has_text=re.compile(r"^1 ad$")).wait_for()
     assert "Video card" not in await page.locator(".grid").inner_text()  # cards are on the page, not the grid
-    await page.get_by_label("Format").select_option("")
-    await page.get_by_label("Advertiser").fill("acme")
-    await page.get_by_label("Advertiser").press("Enter")
+    await page.get_by_label("Format", exact=True).select_option("")
+    await page.get_by_label("Advertiser", exact=True).fill("acme")
+    await page.get_by_label("Advertiser", exact=True).press("Enter")
     await page.locator(".result-summary", has_text=re.compile(r"^2 ads$")).wait_for()
     await page.get_by_role("button", name="Clear filters").first.click()
     await page.locator(".result-summary", has_text=re.compile(r"^4 ads$")).wait_for()

@@ -19,7 +19,9 @@ async def test_signup_sets_session_and_csrf_cookies(api):
     cookies = answer.headers.getall("Set-Cookie")
     session = next(c for c in cookies if c.startswith("mango_session="))
     csrf = next(c for c in cookies if c.startswith("mango_csrf="))
-    assert "HttpOnly" in session and "SameSite=Lax" in session and "Path=/" in session
+    assert "HttpOnly" in session
+    assert "SameSite=Lax" in session
+    assert "Path=/" in session
     assert "HttpOnly" not in csrf
     assert client.cookie("mango_csrf") == answer.body["csrf_token"]
     me = await client.call("GET", "/v1/me")
@@ -81,7 +83,8 @@ async def test_login_logout_and_bearer_sessions(api):
         "/v1/auth/login",
         {"email": first.email, "password": PASSWORD, "transport": "bearer"},
     )
-    assert answer.status == 200 and answer.body["session_token"].startswith("ms_")
+    assert answer.status == 200
+    assert answer.body["session_token"].startswith("ms_")
     assert "Set-Cookie" not in answer.headers
     bearer.bearer = answer.body["session_token"]
     assert (await bearer.call("GET", "/v1/me")).status == 200
@@ -102,7 +105,8 @@ async def test_csrf_is_required_for_cookie_writes(api):
     client = await api.user()
     assert (await client.call("GET", "/v1/boards", csrf=False)).status == 200
     missing = await client.call("POST", "/v1/boards", {"name": "A"}, csrf=False)
-    assert missing.status == 403 and missing.body["type"] == "urn:mango:problem:csrf"
+    assert missing.status == 403
+    assert missing.body["type"] == "urn:mango:problem:csrf"
     wrong = await client.call(
         "POST", "/v1/boards", {"name": "A"}, csrf=False, headers={"X-CSRF-Token": "x" * 43}
     )

@@ -17,8 +17,13 @@ async def test_no_cross_user_access(api):
     key = f"media/{hashlib.sha256(data).hexdigest()}"
     (api.media_dir / "media").mkdir(parents=True, exist_ok=True)
     (api.media_dir / key).write_bytes(data)
-    creative = await save_creative(api.pool, alice.user_id, media=[
-        {"status": "stored", "object_key": key, "content_type": "image/png", "size_bytes": 13}])  # fmt: skip
+    creative = await save_creative(
+        api.pool,
+        alice.user_id,
+        media=[
+            {"status": "stored", "object_key": key, "content_type": "image/png", "size_bytes": 13}
+        ],
+    )
     bob_creative = await save_creative(api.pool, bob.user_id)
     await alice.call("PUT", f"/v1/creatives/{creative}/note", {"note": "secret"})
     await alice.call("PUT", f"/v1/creatives/{creative}/tags", {"tags": ["mine"]})
@@ -26,8 +31,9 @@ async def test_no_cross_user_access(api):
     bob_board = (await bob.call("POST", "/v1/boards", {"name": "Bob"})).body["id"]
     await alice.call("POST", f"/v1/boards/{board}/creatives", {"creative_ids": [creative]})
     token = (await alice.call("POST", "/v1/tokens", {"name": "t"})).body["id"]
-    task = (await alice.call("POST", "/v1/content-tasks", {
-        "kind": "brief", "creative_ids": [creative]})).body["id"]  # fmt: skip
+    task = (
+        await alice.call("POST", "/v1/content-tasks", {"kind": "brief", "creative_ids": [creative]})
+    ).body["id"]
     media = (await alice.call("GET", f"/v1/creatives/{creative}")).body["media"][0]["id"]
 
     attempts = [
@@ -60,7 +66,8 @@ async def test_no_cross_user_access(api):
     assert (await bob.call("GET", "/v1/tags")).body["tags"] == []
 
     detail = (await alice.call("GET", f"/v1/creatives/{creative}")).body
-    assert detail["note"] == "secret" and detail["tags"] == ["mine"]
+    assert detail["note"] == "secret"
+    assert detail["tags"] == ["mine"]
     assert detail["boards"] == [{"id": board, "name": "Alice"}]
     assert len((await alice.call("GET", "/v1/tokens")).body["tokens"]) == 1
     assert (await alice.call("GET", f"/v1/media/{media}")).body == data

@@ -38,11 +38,13 @@ async def test_create_list_get_and_relay_to_the_queue(api):
     task and user ids; list and get show it; bad kinds, parameters and ids are refused."""
     client = await api.user()
     creative = await save_creative(api.pool, client.user_id)
-    created = await client.call("POST", "/v1/content-tasks", {
-        "kind": "brief", "creative_ids": [creative], "parameters": {}})  # fmt: skip
+    created = await client.call(
+        "POST", "/v1/content-tasks", {"kind": "brief", "creative_ids": [creative], "parameters": {}}
+    )
     assert created.status == 202, created.body
     task = created.body
-    assert task["status"] == "queued" and task["creative_ids"] == [creative]
+    assert task["status"] == "queued"
+    assert task["creative_ids"] == [creative]
     assert created.headers["Location"] == f"/v1/content-tasks/{task['id']}"
     messages = await api.receive_all(1)
     message = content_codec.decode(messages[0].body)
@@ -51,7 +53,8 @@ async def test_create_list_get_and_relay_to_the_queue(api):
     listed = await client.call("GET", "/v1/content-tasks")
     assert [t["id"] for t in listed.body["tasks"]] == [task["id"]]
     got = await client.call("GET", f"/v1/content-tasks/{task['id']}")
-    assert got.status == 200 and got.body["kind"] == "brief"
+    assert got.status == 200
+    assert got.body["kind"] == "brief"
     for body, status in [
         ({"kind": "poem", "creative_ids": [creative]}, 400),
         ({"kind": "brief", "creative_ids": []}, 400),
@@ -81,8 +84,9 @@ async def test_relay_stopped_after_commit_then_restarted(start_backend_api):
         await first.pool.execute("UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL")
         task_ids = []
         for _ in range(12):
-            answer = await client.call("POST", "/v1/content-tasks", {
-                "kind": "copy_variants", "creative_ids": [creative]})  # fmt: skip
+            answer = await client.call(
+                "POST", "/v1/content-tasks", {"kind": "copy_variants", "creative_ids": [creative]}
+            )
             assert answer.status == 202
             task_ids.append(answer.body["id"])
         assert await _unsent(first.pool) == 12
@@ -102,15 +106,19 @@ async def test_two_relays_never_send_a_row_twice(api):
     publisher = await api.context.publisher(CONTENT_QUEUE, codec=content_codec, sender="test")
     second = await api.context.runtime.spawn(
         lambda: OutboxRelay(
-            pool=api.pool, routes={CONTENT_QUEUE: OutboxRoute(publisher, content_codec)},
-            poll_interval=0.05, batch_size=3,
+            pool=api.pool,
+            routes={CONTENT_QUEUE: OutboxRoute(publisher, content_codec)},
+            poll_interval=0.05,
+            batch_size=3,
         ),
         name="outbox-relay-2",
-    )  # fmt: skip
-    answers = await asyncio.gather(*(
-        client.call("POST", "/v1/content-tasks", {"kind": "brief", "creative_ids": [creative]})
-        for _ in range(25)
-    ))  # fmt: skip
+    )
+    answers = await asyncio.gather(
+        *(
+            client.call("POST", "/v1/content-tasks", {"kind": "brief", "creative_ids": [creative]})
+            for _ in range(25)
+        )
+    )
     assert {a.status for a in answers} == {202}
     messages = await api.receive_all(25)
     await api.assert_no_more_messages(wait=2)
@@ -131,8 +139,9 @@ async def test_queue_unreachable_then_back(start_backend_api, dedicated_sqs_serv
         sqs.stop()
         task_ids = []
         for _ in range(3):
-            answer = await client.call("POST", "/v1/content-tasks", {
-                "kind": "brief", "creative_ids": [creative]})  # fmt: skip
+            answer = await client.call(
+                "POST", "/v1/content-tasks", {"kind": "brief", "creative_ids": [creative]}
+            )
             assert answer.status == 202
             task_ids.append(answer.body["id"])
         await _wait_for(lambda: _has_error(api.pool), timeout=30)

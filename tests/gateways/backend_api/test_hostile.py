@@ -31,27 +31,42 @@ async def test_malformed_requests_are_client_errors(api):
         ("POST", "/v1/boards", b'{"name": "a"}', "text/plain", 415),
         ("POST", "/v1/boards", b'{"name": "\\u0000"}', "application/json", 400),
         ("POST", "/v1/boards", b"[" * 5000 + b"]" * 5000, "application/json", 400),
-        ("POST", "/v1/auth/login", b'{"email": "\\u0000@x.y", "password": "0123456789"}',
-         "application/json", 400),
+        (
+            "POST",
+            "/v1/auth/login",
+            b'{"email": "\\u0000@x.y", "password": "0123456789"}',
+            "application/json",
+            400,
+        ),
         ("PUT", "/v1/creatives/..%2F..%2Fetc/note", b'{"note": "x"}', "application/json", 404),
         ("GET", "/v1/media/-1", None, None, 404),
         ("GET", "/v1/media/1e9", None, None, 404),
         ("GET", "/v1/media/99999999999999999999999", None, None, 404),
         ("GET", "/v1/content-tasks/%00", None, None, 404),
-    ]  # fmt: skip
+    ]
     for method, path, raw, content_type, status in cases:
         headers = {"Content-Type": content_type} if content_type else {}
         answer = await client.call(method, path, raw=raw, headers=headers)
         assert answer.status == status, (method, path, raw and raw[:40], answer.body)
         assert answer.headers["Content-Type"].startswith("application/problem+json")
-    for params in [{"q": "\x00"}, {"page": "\x00"}, {"tag": "a\x00"}, {"cursor": "\x00"},
-                   {"q": "x", "q2": "y"}, {"platform": "'--"}]:  # fmt: skip
+    for params in [
+        {"q": "\x00"},
+        {"page": "\x00"},
+        {"tag": "a\x00"},
+        {"cursor": "\x00"},
+        {"q": "x", "q2": "y"},
+        {"platform": "'--"},
+    ]:
         answer = await client.call("GET", "/v1/creatives", params=params)
         assert answer.status < 500, params
     repeated = await client.call("GET", "/v1/creatives?limit=1&limit=2")
     assert repeated.status == 400
-    big = await client.call("PUT", "/v1/creatives/x/note", raw=b'{"note":"' + b"a" * 2_000_000 + b'"}',
-                            headers={"Content-Type": "application/json"})  # fmt: skip
+    big = await client.call(
+        "PUT",
+        "/v1/creatives/x/note",
+        raw=b'{"note":"' + b"a" * 2_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert big.status == 413
 
 
@@ -63,25 +78,39 @@ async def test_schemathesis_finds_no_failures(start_backend_api, tmp_path):
         login_max_failures="1000", login_max_failures_per_ip="100000"
     ) as api:
         client = await api.client()
-        answer = await client.call("POST", "/v1/auth/signup", {
-            "email": "fuzz@example.com", "password": "fuzzing password", "transport": "bearer"})  # fmt: skip
+        answer = await client.call(
+            "POST",
+            "/v1/auth/signup",
+            {"email": "fuzz@example.com", "password": "fuzzing password", "transport": "bearer"},
+        )
         token = answer.body["session_token"]
         process = await asyncio.create_subprocess_exec(
-            str(ST), "run", f"{api.url}/openapi.json",
-            "--header", f"Authorization: Bearer {token}",
-            "--exclude-path", "/v1/auth/logout",
-            "--checks", CHECKS,
-            "--exclude-checks", EXCLUDED,
-            "--max-examples", MAX_EXAMPLES,
-            "--seed", "1",
-            "--workers", "2",
-            "--generation-database", "none",
+            str(ST),
+            "run",
+            f"{api.url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--exclude-path",
+            "/v1/auth/logout",
+            "--checks",
+            CHECKS,
+            "--exclude-checks",
+            EXCLUDED,
+            "--max-examples",
+            MAX_EXAMPLES,
+            "--seed",
+            "1",
+            "--workers",
+            "2",
+            "--generation-database",
+            "none",
             "--no-color",
-            "--output-sanitize", "true",
+            "--output-sanitize",
+            "true",
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=tmp_path,
-        )  # fmt: skip
+        )
         output, _ = await asyncio.wait_for(process.communicate(), timeout=240)
         text = output.decode(errors="replace")
         assert process.returncode == 0, text[-8000:]

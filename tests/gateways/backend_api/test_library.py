@@ -21,13 +21,26 @@ async def test_filters(api):
     """Each filter narrows the list to the matching saved creatives only."""
     client = await api.user()
     uid = client.user_id
-    a = await save_creative(api.pool, uid, page_id="42", page_name="Nike Running",
-                            platforms=["FACEBOOK"], display_format="VIDEO", is_active=True,
-                            saved_at=days_ago(1))  # fmt: skip
-    b = await save_creative(api.pool, uid, page_name="Adidas 100%_Original", is_active=False,
-                            platforms=["instagram"], saved_at=days_ago(10),
-                            start_date=datetime(2024, 1, 1, tzinfo=UTC),
-                            end_date=datetime(2024, 6, 1, tzinfo=UTC))  # fmt: skip
+    a = await save_creative(
+        api.pool,
+        uid,
+        page_id="42",
+        page_name="Nike Running",
+        platforms=["FACEBOOK"],
+        display_format="VIDEO",
+        is_active=True,
+        saved_at=days_ago(1),
+    )
+    b = await save_creative(
+        api.pool,
+        uid,
+        page_name="Adidas 100%_Original",
+        is_active=False,
+        platforms=["instagram"],
+        saved_at=days_ago(10),
+        start_date=datetime(2024, 1, 1, tzinfo=UTC),
+        end_date=datetime(2024, 6, 1, tzinfo=UTC),
+    )
     c = await save_creative(api.pool, uid, start_date=None, saved_at=days_ago(30))
     await save_creative(api.pool, (await api.user()).user_id, page_id="42")  # another user's
     assert await _ids(client) == [a, b, c]
@@ -44,9 +57,16 @@ async def test_filters(api):
     assert await _ids(client, saved_to=days_ago(5).date().isoformat()) == [b, c]
     assert await _ids(client, min_days_running="100") == [b]
     assert await _ids(client, min_days_running="10") == [a, b]
-    for bad in [{"limit": "0"}, {"limit": "101"}, {"active": "maybe"},
-                {"saved_from": "yesterday"}, {"sort": "random"}, {"cursor": "!!"},
-                {"sort": "relevance"}, {"min_days_running": "-1"}]:  # fmt: skip
+    for bad in [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"active": "maybe"},
+        {"saved_from": "yesterday"},
+        {"sort": "random"},
+        {"cursor": "!!"},
+        {"sort": "relevance"},
+        {"min_days_running": "-1"},
+    ]:
         answer = await client.call("GET", "/v1/creatives", params=bad)
         assert answer.status == 400, bad
         assert answer.body["field"].startswith("$."), answer.body
@@ -57,10 +77,12 @@ async def test_search_ranks_and_ignores_sql_metacharacters(api):
     web-search syntax, and SQL metacharacters are only text."""
     client = await api.user()
     uid = client.user_id
-    title_hit = await save_creative(api.pool, uid, title="Protein shake", body="Tasty",
-                                    saved_at=days_ago(3))  # fmt: skip
-    body_hit = await save_creative(api.pool, uid, title="Gym", body="our protein bars",
-                                   saved_at=days_ago(1))  # fmt: skip
+    title_hit = await save_creative(
+        api.pool, uid, title="Protein shake", body="Tasty", saved_at=days_ago(3)
+    )
+    body_hit = await save_creative(
+        api.pool, uid, title="Gym", body="our protein bars", saved_at=days_ago(1)
+    )
     await save_creative(api.pool, uid, title="Shoes", body="Nothing else")
     answer = await client.call("GET", "/v1/creatives", params={"q": "protein"})
     assert [i["id"] for i in answer.body["items"]] == [title_hit, body_hit]
@@ -68,8 +90,15 @@ async def test_search_ranks_and_ignores_sql_metacharacters(api):
     assert await _ids(client, q="protein -bars") == [title_hit]
     assert await _ids(client, q='"protein bars"') == [body_hit]
     assert await _ids(client, q="protein", sort="saved_desc") == [body_hit, title_hit]
-    for hostile in ["'; DROP TABLE creatives; --", "\\", "%' OR '1'='1", "!!(&|:*)",
-                    "protein' OR 1=1 --", "\x01", "ü" * 400]:  # fmt: skip
+    for hostile in [
+        "'; DROP TABLE creatives; --",
+        "\\",
+        "%' OR '1'='1",
+        "!!(&|:*)",
+        "protein' OR 1=1 --",
+        "\x01",
+        "ü" * 400,
+    ]:
         answer = await client.call("GET", "/v1/creatives", params={"q": hostile})
         assert answer.status == 200, (hostile, answer.body)
     assert await api.pool.fetchval("SELECT count(*) FROM creatives") >= 3
@@ -81,11 +110,16 @@ async def test_sorts_and_cursor_pages(api):
     uid = client.user_id
     ids = []
     for n in range(7):
-        ids.append(await save_creative(
-            api.pool, uid, saved_at=days_ago(n), collation_count=n % 3 + 1,
-            start_date=datetime(2025, 1, 1, tzinfo=UTC),
-            end_date=datetime(2025, 1, 2 + n % 4, tzinfo=UTC),
-        ))  # fmt: skip
+        ids.append(
+            await save_creative(
+                api.pool,
+                uid,
+                saved_at=days_ago(n),
+                collation_count=n % 3 + 1,
+                start_date=datetime(2025, 1, 1, tzinfo=UTC),
+                end_date=datetime(2025, 1, 2 + n % 4, tzinfo=UTC),
+            )
+        )
     for sort in ["saved_desc", "running_longest", "most_versions"]:
         seen, cursor, pages = [], None, 0
         while True:
@@ -108,8 +142,11 @@ async def test_sorts_and_cursor_pages(api):
             days = [i["days_running"] for i in seen]
             assert days == sorted(days, reverse=True)
     first = await client.call("GET", "/v1/creatives", params={"limit": "2"})
-    other_sort = await client.call("GET", "/v1/creatives", params={
-        "sort": "most_versions", "cursor": first.body["next_cursor"]})  # fmt: skip
+    other_sort = await client.call(
+        "GET",
+        "/v1/creatives",
+        params={"sort": "most_versions", "cursor": first.body["next_cursor"]},
+    )
     assert other_sort.status == 400
 
 
@@ -124,10 +161,19 @@ async def test_one_creative_with_media_served_by_the_api(api):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     creative_id = await save_creative(
-        api.pool, client.user_id, cards=[{"title": "Card 1"}],
-        media=[{"status": "stored", "object_key": key, "content_type": "image/png",
-                "size_bytes": len(data)}, {"status": "expired"}],
-    )  # fmt: skip
+        api.pool,
+        client.user_id,
+        cards=[{"title": "Card 1"}],
+        media=[
+            {
+                "status": "stored",
+                "object_key": key,
+                "content_type": "image/png",
+                "size_bytes": len(data),
+            },
+            {"status": "expired"},
+        ],
+    )
     board = (await client.call("POST", "/v1/boards", {"name": "Mood"})).body
     await client.call(
         "POST", f"/v1/boards/{board['id']}/creatives", {"creative_ids": [creative_id]}
@@ -137,10 +183,12 @@ async def test_one_creative_with_media_served_by_the_api(api):
     assert detail.body["cards"] == [{"title": "Card 1"}]
     assert detail.body["boards"] == [{"id": board["id"], "name": "Mood"}]
     stored, expired = detail.body["media"]
-    assert stored["url"] == f"/v1/media/{stored['id']}" and expired["url"] is None
+    assert stored["url"] == f"/v1/media/{stored['id']}"
+    assert expired["url"] is None
     assert detail.body["thumbnail_url"] == stored["url"]
     media = await client.call("GET", stored["url"])
-    assert media.status == 200 and media.body == data
+    assert media.status == 200
+    assert media.body == data
     assert media.headers["Content-Type"] == "image/png"
     assert (await client.call("GET", f"/v1/media/{expired['id']}")).status == 404
     other = await api.user()
@@ -157,11 +205,14 @@ async def test_tags_and_notes(api):
     answer = await client.call(
         "PUT", f"/v1/creatives/{a}/tags", {"tags": [" Hooks", "ugc", "hooks", ""]}
     )
-    assert answer.status == 200 and answer.body == {"tags": ["hooks", "ugc"]}
+    assert answer.status == 200
+    assert answer.body == {"tags": ["hooks", "ugc"]}
     await client.call("PUT", f"/v1/creatives/{b}/tags", {"tags": ["hooks"]})
     assert await _ids(client, tag="UGC") == [a]
     assert (await client.call("GET", "/v1/tags")).body["tags"] == [
-        {"tag": "hooks", "count": 2}, {"tag": "ugc", "count": 1}]  # fmt: skip
+        {"tag": "hooks", "count": 2},
+        {"tag": "ugc", "count": 1},
+    ]
     await client.call("PUT", f"/v1/creatives/{a}/tags", {"tags": ["new"]})
     assert (await client.call("GET", f"/v1/creatives/{a}")).body["tags"] == ["new"]
     too_many = await client.call(
@@ -169,7 +220,8 @@ async def test_tags_and_notes(api):
     )
     assert too_many.status == 400
     note = await client.call("PUT", f"/v1/creatives/{a}/note", {"note": "Great hook"})
-    assert note.status == 200 and note.body["note"] == "Great hook"
+    assert note.status == 200
+    assert note.body["note"] == "Great hook"
     assert (await client.call("GET", f"/v1/creatives/{a}")).body["note"] == "Great hook"
     cleared = await client.call("PUT", f"/v1/creatives/{a}/note", {"note": ""})
     assert cleared.body == {"note": None, "updated_at": None}
@@ -184,7 +236,8 @@ async def test_boards(api):
     a = await save_creative(api.pool, client.user_id)
     b = await save_creative(api.pool, client.user_id)
     board = await client.call("POST", "/v1/boards", {"name": "Hooks"})
-    assert board.status == 201 and board.body["creative_count"] == 0
+    assert board.status == 201
+    assert board.body["creative_count"] == 0
     bid = board.body["id"]
     assert (await client.call("POST", "/v1/boards", {"name": "hooks"})).status == 409
     assert (await client.call("POST", "/v1/boards", {"name": ""})).status == 400
@@ -193,11 +246,14 @@ async def test_boards(api):
         await client.call("PATCH", f"/v1/boards/{other['id']}", {"name": "HOOKS"})
     ).status == 409
     renamed = await client.call("PATCH", f"/v1/boards/{bid}", {"name": "Best hooks"})
-    assert renamed.status == 200 and renamed.body["name"] == "Best hooks"
+    assert renamed.status == 200
+    assert renamed.body["name"] == "Best hooks"
     add = await client.call("POST", f"/v1/boards/{bid}/creatives", {"creative_ids": [a, b, a]})
-    assert add.status == 200 and add.body == {"added": 2}
-    missing = await client.call("POST", f"/v1/boards/{bid}/creatives",
-                                {"creative_ids": [str(uuid.uuid4())]})  # fmt: skip
+    assert add.status == 200
+    assert add.body == {"added": 2}
+    missing = await client.call(
+        "POST", f"/v1/boards/{bid}/creatives", {"creative_ids": [str(uuid.uuid4())]}
+    )
     assert missing.status == 404
     boards = (await client.call("GET", "/v1/boards")).body["boards"]
     assert [(x["name"], x["creative_count"]) for x in boards] == [("Best hooks", 2), ("Other", 0)]
@@ -224,8 +280,10 @@ async def test_extension_save_with_a_board_id_puts_it_on_the_board(api):
     for board in (mine, theirs, "not-a-uuid"):
         await api.pool.execute(
             "UPDATE creative_saves SET board_id = $3 WHERE user_id = $1 AND creative_id = $2",
-            uuid.UUID(client.user_id), uuid.UUID(creative_id), board,
-        )  # fmt: skip
+            uuid.UUID(client.user_id),
+            uuid.UUID(creative_id),
+            board,
+        )
     assert await _ids(client, board_id=mine) == [creative_id]
     assert await _ids(other, board_id=theirs) == []
 

@@ -16,7 +16,8 @@ async def test_tokens_create_list_revoke(api):
     created = await client.call("POST", "/v1/tokens", {"name": "laptop"})
     assert created.status == 201
     token = created.body["token"]
-    assert token.startswith("mm_") and token.startswith(created.body["prefix"])
+    assert token.startswith("mm_")
+    assert token.startswith(created.body["prefix"])
     listed = await client.call("GET", "/v1/tokens")
     assert listed.status == 200
     assert [t["id"] for t in listed.body["tokens"]] == [created.body["id"]]
@@ -43,7 +44,8 @@ async def test_api_token_reads_boards_but_cannot_write(api):
         ("Hooks", True)
     ]
     me = await extension.call("GET", "/v1/me")
-    assert me.body["auth"] == "api_token" and me.body["id"] == client.user_id
+    assert me.body["auth"] == "api_token"
+    assert me.body["id"] == client.user_id
     assert (await extension.call("POST", "/v1/boards", {"name": "X"})).status == 403
     assert (await extension.call("GET", "/v1/tokens")).status == 403
     assert (await extension.call("POST", "/v1/tokens", {"name": "more"})).status == 403
