@@ -287,16 +287,16 @@ async def run_journey(j: Journey, context: Any) -> None:
     await page.wait_for_function(
         "() => [...document.querySelectorAll('.media-item video')].some(v => v.readyState >= 1)", timeout=15_000
     )
-    await page.get_by_label("Tags").fill("Hooks, UGC, hooks")
+    await page.get_by_label("Tags", exact=True).fill("Hooks, UGC, hooks")
     await page.get_by_role("button", name="Save tags").click()
     await expect_text("Tags saved").wait_for()
-    assert await page.get_by_label("Tags").input_value() == "hooks, ugc"
-    await page.get_by_label("Note").fill("Strong catalog template; try with lifestyle shots.")
+    assert await page.get_by_label("Tags", exact=True).input_value() == "hooks, ugc"
+    await page.get_by_label("Note", exact=True).fill("Strong catalog template; try with lifestyle shots.")
     await page.get_by_role("button", name="Save note").click()
     await expect_text("Note saved").wait_for()
     await page.reload()
     await page.get_by_role("heading", name="Cards (4)").wait_for()
-    assert await page.get_by_label("Note").input_value() == "Strong catalog template; try with lifestyle shots."
+    assert await page.get_by_label("Note", exact=True).input_value() == "Strong catalog template; try with lifestyle shots."
     await j.accessible("creative page")
     await j.shot("08-creative")
 

@@ -141,7 +141,7 @@ def _look_at(browser: Browser, url: str, name: str, viewport: ViewportSize) -> N
     assert fits, f"{name}: the page is wider than the viewport"
     cta = page.locator(".hero [data-cta=signup]")
     assert cta.is_visible()
-    assert cta.get_attribute("href") == "/app/signup"
+    assert cta.get_attribute("href") == "/app/#/signup"
     box = cta.bounding_box()
     assert box is not None
     assert box["y"] + box["height"] <= viewport["height"], f"{name}: sign-up below the fold"

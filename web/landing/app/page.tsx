@@ -7,6 +7,7 @@ import {
   LOGIN_URL,
   SIGNUP_URL,
   SITE_NAME,
+  TOKENS_URL,
 } from "@/lib/site";
 
 type Feature = { icon: IconName; title: string; body: string };
@@ -259,8 +260,9 @@ export default function Home() {
               <li>
                 <h3>Connect it to your account</h3>
                 <p>
-                  <a href={SIGNUP_URL}>Sign up</a>, create an API token in the app, and paste it in
-                  the extension’s options with your server’s address. Press “Test connection”.
+                  <a href={SIGNUP_URL}>Sign up</a>, create a token on the app’s{" "}
+                  <a href={TOKENS_URL}>API tokens</a> page, and paste it in the extension’s
+                  options with your server’s address. Press “Test connection”.
                 </p>
               </li>
               <li>

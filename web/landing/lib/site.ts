@@ -2,8 +2,8 @@
  * Build-time settings of the landing page, read from `NEXT_PUBLIC_*` environment variables
  * when `next build` runs (the export is static: nothing is read at request time).
  *
- * - `NEXT_PUBLIC_APP_URL`: where the main application lives (default `/app/`); the call to
- *   action links to `${APP_URL}signup`.
+ * - `NEXT_PUBLIC_APP_URL`: where the main application lives (default `/app/`). The app
+ *   (web/app) routes by hash, so the call to action links to `${APP_URL}#/signup`.
  * - `NEXT_PUBLIC_SITE_URL`: the public origin of this page, for the sitemap, robots.txt,
  *   the canonical link and Open Graph URLs (default `http://localhost:8080`).
  * - `NEXT_PUBLIC_EXTENSION_ZIP_URL`: the extension's release zip (default
@@ -20,8 +20,9 @@ function setting(name: string, fallback: string): string {
 }
 
 export const APP_URL = withTrailingSlash(setting("NEXT_PUBLIC_APP_URL", "/app/"));
-export const SIGNUP_URL = `${APP_URL}signup`;
-export const LOGIN_URL = `${APP_URL}login`;
+export const SIGNUP_URL = `${APP_URL}#/signup`;
+export const LOGIN_URL = `${APP_URL}#/login`;
+export const TOKENS_URL = `${APP_URL}#/tokens`;
 export const SITE_URL = withTrailingSlash(setting("NEXT_PUBLIC_SITE_URL", "http://localhost:8080"));
 export const EXTENSION_ZIP_URL = setting(
   "NEXT_PUBLIC_EXTENSION_ZIP_URL",

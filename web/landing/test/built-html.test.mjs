@@ -14,7 +14,7 @@ import { parse } from "parse5";
 const OUT = fileURLToPath(new URL("../out", import.meta.url));
 const withSlash = (url) => (url.endsWith("/") ? url : `${url}/`);
 const APP_URL = withSlash(process.env.NEXT_PUBLIC_APP_URL?.trim() || "/app/");
-const SIGNUP_URL = `${APP_URL}signup`;
+const SIGNUP_URL = `${APP_URL}#/signup`; // web/app routes by hash
 const EXTENSION_ZIP_URL =
   process.env.NEXT_PUBLIC_EXTENSION_ZIP_URL?.trim() || "/downloads/magic-mango-extension.zip";
 // The only other sites the page may link to (plain links, never scripts, styles or fonts).

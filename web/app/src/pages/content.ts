@@ -120,7 +120,7 @@ export function contentPage(main: HTMLElement, route: Route): () => void {
             h("button", {
               type: "button",
               class: "btn btn-small btn-ghost",
-              "aria-label": `Leave out the ad by ${advertiserName(creative)}`,
+              "aria-label": `Remove the ad by ${advertiserName(creative)}`,
               onclick: () => {
                 ids = ids.filter((id) => id !== creative.id);
                 void renderChosen();
