@@ -9,7 +9,10 @@ every phase returns a :class:`Measure` (wall time, SQS calls, process CPU time):
   time; receive up to 10, process and ``delete_message`` one at a time.
 - ``dramatiq``: Dramatiq with the ``dramatiq-sqs`` broker (boto3, 8 worker threads).
 - ``limit``: bare ``send_message_batch`` loops; bare receive-10 plus
-  ``delete_message_batch`` loops, no processing and no decoding.
+  ``delete_message_batch`` loops, no processing and no decoding. With
+  ``wire=True`` it carries mango's wire format (the four ``mango.*`` message attributes
+  on every message; receives ask for them and for the two system attributes mango reads),
+  so mango's runtime cost can be told apart from its wire-format cost.
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
 from benchmarks.sqs_server import CREDENTIALS, REGION, FauxqsServer
 from mango import Actor, Message, MessageCodec, Publish, QueueConsumer, QueuePublisher, Runtime
 from mango import handler as mango_handler
 from mango.consumer import ConsumerOptions
+from mango.messages import message_type_name
 from mango.metrics import Metrics
-from mango.transport.base import QueueSpec
+from mango.transport.base import ATTR_SENDER, ATTR_SENT_AT, ATTR_TRACE_ID, ATTR_TYPE, QueueSpec
 from mango.transport.sqs import SqsBroker
 
 PUBLISHERS = 200  # concurrent callers asking the mango publisher
@@ -77,15 +82,19 @@ async def _timed(n: int, calls: Callable[[], int], work: Awaitable[None]) -> Mea
 class RawClient:
     """An aiobotocore SQS client that counts its calls (for hand-written and limit)."""
 
-    def __init__(self, server: FauxqsServer) -> None:
+    def __init__(self, server: FauxqsServer, *, validate: bool = True) -> None:
         self.server = server
+        self.validate = validate
         self.calls = 0
         self._stack = AsyncExitStack()
         self.client: Any = None
 
     async def __aenter__(self) -> RawClient:
+        options = self.server.client_options()
+        if not self.validate:  # as mango's SqsBroker: no client-side parameter validation
+            options["config"] = AioConfig(parameter_validation=False)
         self.client = await self._stack.enter_async_context(
-            get_session().create_client("sqs", **self.server.client_options())
+            get_session().create_client("sqs", **options)
         )
         self.client.meta.events.register("before-call.sqs", self._count)
         return self
@@ -111,9 +120,41 @@ def _body(key: int) -> str:
 # -- limit -------------------------------------------------------------------------------
 
 
-async def limit(server: FauxqsServer, n: int, loops: int = LOOPS) -> tuple[Measure, Measure]:
-    """Bare batch send, then bare batch receive + batch delete, ``loops`` at a time."""
-    async with RawClient(server) as raw:
+def _mango_attributes() -> dict[str, Any]:
+    """The message attributes mango's publisher puts on every message."""
+    values = {
+        ATTR_TYPE: message_type_name(BenchItem),
+        ATTR_TRACE_ID: uuid.uuid4().hex,
+        ATTR_SENDER: "bench",
+        ATTR_SENT_AT: f"{time.time():.3f}",
+    }
+    return {k: {"DataType": "String", "StringValue": v} for k, v in values.items()}
+
+
+async def limit(
+    server: FauxqsServer, n: int, loops: int = LOOPS, *, wire: bool = False
+) -> tuple[Measure, Measure]:
+    """Bare batch send, then bare batch receive + batch delete, ``loops`` at a time.
+
+    With ``wire``, every message carries mango's four attributes and receives ask for
+    them, the two system attributes and the visibility timeout, as mango's do; and the
+    client skips botocore's parameter validation, as mango's does.
+    """
+    receive_options: dict[str, Any] = {}
+    if wire:
+        receive_options = {
+            "VisibilityTimeout": 30,
+            "MessageSystemAttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
+            "MessageAttributeNames": ["All"],
+        }
+
+    def entry(key: int) -> dict[str, Any]:
+        request: dict[str, Any] = {"Id": str(key), "MessageBody": _body(key)}
+        if wire:
+            request["MessageAttributes"] = _mango_attributes()
+        return request
+
+    async with RawClient(server, validate=not wire) as raw:
         url = await raw.create(f"limit-{uuid.uuid4().hex[:8]}")
         client = raw.client
         keys = iter(range(n))
@@ -127,7 +168,7 @@ async def limit(server: FauxqsServer, n: int, loops: int = LOOPS) -> tuple[Measu
                     return
                 await client.send_message_batch(
                     QueueUrl=url,
-                    Entries=[{"Id": str(k), "MessageBody": _body(k)} for k in batch],
+                    Entries=[entry(k) for k in batch],
                 )
 
         async def publish() -> None:
@@ -141,7 +182,7 @@ async def limit(server: FauxqsServer, n: int, loops: int = LOOPS) -> tuple[Measu
             nonlocal received
             while True:
                 response = await client.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, **receive_options
                 )
                 messages = response.get("Messages", [])
                 if not messages:

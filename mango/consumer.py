@@ -1,15 +1,18 @@
 """The consumer actor: long-polls a queue and dispatches each message to a target actor.
 
 It receives only as many messages as it has free slots (``concurrency``, independent of
-the batch size of 10), asks the target actor to handle each one, extends the visibility of
+the batch size of 10); while some slots are free but fewer than a full batch, it first
+waits up to ``receive_linger`` for more to free, so a busy consumer makes full receive
+calls. A fixed pool of up to ``concurrency`` worker coroutines (started as needed) asks
+the target actor to handle each message, extends the visibility of
 slow handlers (heartbeat), deletes handled messages in batches, and on failure sets a
 backoff visibility and leaves the message, so the queue's redrive policy moves it to the
 dead-letter queue after maxReceiveCount. An undecodable message goes to the dead-letter
 queue at once with the reason.
 
 Shutdown (``on_stop``): stop receiving, let in-flight messages finish within the grace
-period, release the rest (visibility 0) so another replica takes them at once, flush the
-pending deletes.
+period, release the rest (visibility 0, whether their handler had started or not) so
+another replica takes them at once, flush the pending deletes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +66,9 @@ class ConsumerOptions:
         error_backoff_max: Upper bound of the wait between failed receive calls.
         shutdown_grace: Seconds in-flight messages get to finish at shutdown.
         delete_linger: Seconds a delete waits for a full batch of 10.
+        receive_linger: Seconds a poll loop waits, when fewer slots than a full batch
+            are free (but some are), for more to free before it receives; 0 receives at
+            once whatever is free. An idle consumer (every slot free) never waits.
         burst: Stop polling once the queue is drained (for tests and one-off jobs).
         depth_sample_interval: Seconds between samples of the queue's depth for the
             metrics (one GetQueueAttributes call each); 0 disables sampling.
@@ -80,6 +87,7 @@ class ConsumerOptions:
     error_backoff_max: float = 30.0
     shutdown_grace: float = 25.0
     delete_linger: float = 0.05
+    receive_linger: float = 0.05
     burst: bool = False
     depth_sample_interval: float = 15.0
     max_silence: float | None = None
@@ -91,6 +99,8 @@ class ConsumerOptions:
             raise ValueError("batch_size must be between 1 and 10")
         if not 0 <= self.wait_seconds <= 20:
             raise ValueError("wait_seconds must be between 0 and 20")
+        if self.receive_linger < 0:
+            raise ValueError("receive_linger must be >= 0")
 
 
 @dataclass(slots=True)
@@ -122,7 +132,6 @@ class WaitIdle:
 class _InFlight:
     message: ReceivedMessage
     visible_until: float
-    task: asyncio.Task[None] | None = None
 
 
 class QueueConsumer(Actor):
@@ -160,6 +169,11 @@ class QueueConsumer(Actor):
         self._probe = ""
         self._visibility = self.options.visibility_timeout or transport.spec.visibility_timeout
         self._in_flight: dict[str, _InFlight] = {}
+        # Received, not yet taken by a worker (FIFO), and the workers waiting for one.
+        self._ready: deque[_InFlight] = deque()
+        self._idle_workers: list[asyncio.Future[None]] = []
+        self._workers: list[asyncio.Task[None]] = []
+        self._drained = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._idle_changed = asyncio.Event()
         self._stopping = False
@@ -204,18 +218,25 @@ class QueueConsumer(Actor):
         """Drain: stop receiving, finish or release in-flight work, flush deletes."""
         self._stopping = True
         await self._stop_pollers()
-        running = {entry.task: entry for entry in self._in_flight.values() if entry.task}
-        if running:
-            log.info("consumer.draining", queue=self.transport.name, in_flight=len(running))
-            _, late = await asyncio.wait(running, timeout=self.options.shutdown_grace)
-            if late:
-                # Cancelled handlers leave _in_flight: remember their messages first.
-                leftover = [running[task].message for task in late]
-                for task in late:
-                    task.cancel()
-                await asyncio.wait(late)
-                await self._release(leftover)
-                log.warning("consumer.released_late", queue=self.transport.name, count=len(late))
+        if self._in_flight:
+            log.info("consumer.draining", queue=self.transport.name, in_flight=len(self._in_flight))
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.options.shutdown_grace
+            while self._in_flight and (remaining := deadline - loop.time()) > 0:
+                self._drained.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._drained.wait(), timeout=remaining)
+        # Late messages, started or not: remember them before cancelled handlers leave
+        # _in_flight, stop the workers, then hand the messages back.
+        leftover = [entry.message for entry in self._in_flight.values()]
+        self._ready.clear()
+        for worker in self._workers:
+            worker.cancel()
+        if self._workers:
+            await asyncio.wait(self._workers)
+        if leftover:
+            await self._release(leftover)
+            log.warning("consumer.released_late", queue=self.transport.name, count=len(leftover))
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
@@ -269,6 +290,8 @@ class QueueConsumer(Actor):
     async def _poll_loop(self) -> None:
         errors = 0
         options = self.options
+        full = min(options.batch_size, options.concurrency)
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             if self._probe:
                 self._liveness.beat(self._probe)  # type: ignore[union-attr]
@@ -279,6 +302,19 @@ class QueueConsumer(Actor):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._slot_freed.wait(), timeout=5.0)
                 continue
+            if free < full and options.receive_linger > 0:
+                # A partial batch costs a whole call: give busy slots a moment to free.
+                deadline = loop.time() + options.receive_linger
+                while free < full and not self._stopping:
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    self._slot_freed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._slot_freed.wait(), timeout=remaining)
+                    free = options.concurrency - len(self._in_flight)
+                if self._stopping:
+                    break
             wait = 0.0 if options.burst else options.wait_seconds
             task = asyncio.current_task()
             try:
@@ -320,43 +356,79 @@ class QueueConsumer(Actor):
             self._start(messages)
 
     def _start(self, messages: list[ReceivedMessage]) -> None:
-        loop = asyncio.get_running_loop()
+        visible_until = asyncio.get_running_loop().time() + self._visibility
         self.stats.received += len(messages)
         self._m_received.inc(len(messages))
+        in_flight, ready = self._in_flight, self._ready
         for message in messages:
-            entry = _InFlight(message, loop.time() + self._visibility)
-            self._in_flight[message.receipt_handle] = entry
-            entry.task = self.runtime.start_task(
-                self._process(entry), name=f"{self.ref.name}:{message.message_id}"
+            entry = _InFlight(message, visible_until)
+            in_flight[message.receipt_handle] = entry
+            ready.append(entry)
+        self.stats.in_flight = len(in_flight)
+        # Wake idle workers, then start new ones (up to ``concurrency``) for the rest.
+        waiting = len(ready)
+        while waiting and self._idle_workers:
+            waiter = self._idle_workers.pop()
+            if not waiter.done():
+                waiter.set_result(None)
+                waiting -= 1
+        name = self.ref.name
+        while waiting and len(self._workers) < self.options.concurrency:
+            index = len(self._workers)
+            self._workers.append(
+                self.runtime.start_task(self._work(), name=f"{name}:worker:{index}")
             )
-        self.stats.in_flight = len(self._in_flight)
+            waiting -= 1
+
+    async def _work(self) -> None:
+        """One worker: handle ready messages one at a time, in the order received."""
+        loop = asyncio.get_running_loop()
+        ready = self._ready
+        while True:
+            if not ready:
+                waiter = loop.create_future()
+                self._idle_workers.append(waiter)
+                try:
+                    await waiter
+                finally:
+                    if not waiter.done():  # cancelled while idle
+                        waiter.cancel()
+                continue
+            await self._process(ready.popleft())
 
     async def _process(self, entry: _InFlight) -> None:
         message = entry.message
-        attributes = message.attributes
         context = {
             "queue": self.transport.name,
             "actor": self.target.name,
             "message_id": message.message_id,
-            "trace_id": attributes.get(ATTR_TRACE_ID),
+            "trace_id": message.attributes.get(ATTR_TRACE_ID),
             "receive_count": message.receive_count,
         }
         try:
-            with structlog.contextvars.bound_contextvars(**context):
-                await self._handle(message, context)
+            await self._handle(message, context)
         finally:
-            self._in_flight.pop(message.receipt_handle, None)
-            self.stats.in_flight = len(self._in_flight)
-            self._m_in_flight.set(len(self._in_flight))
+            in_flight = self._in_flight
+            in_flight.pop(message.receipt_handle, None)
+            self.stats.in_flight = len(in_flight)
+            self._m_in_flight.set(len(in_flight))
             self._slot_freed.set()
             self._idle_changed.set()
+            if not in_flight:
+                self._drained.set()
 
     async def _handle(self, message: ReceivedMessage, context: dict[str, Any]) -> None:
+        """Decode, ask the target, then delete, back off or dead-letter the message.
+
+        The consumer's own log lines about the message carry ``context`` explicitly (the
+        handler's get it bound by the target's cell), so nothing is bound per message on
+        the path that succeeds.
+        """
         assert self._deletes is not None
         try:
             decoded = self.codec.decode(message.body)
         except MessageDecodeError as exc:
-            await self._dead_letter(message, f"undecodable: {exc}")
+            await self._dead_letter(message, f"undecodable: {exc}", context)
             return
         type_name = message.attributes.get(ATTR_TYPE) or type(decoded).__name__
         started = time.perf_counter()
@@ -365,10 +437,10 @@ class QueueConsumer(Actor):
         except RetryLater as exc:
             self.stats.retried += 1
             self._m_retried.inc()
-            log.info("message.retry_later", reason=str(exc), delay=exc.delay)
-            await self._set_visibility(message, exc.delay)
+            log.info("message.retry_later", **context, reason=str(exc), delay=exc.delay)
+            await self._set_visibility(message, exc.delay, context)
         except RejectMessage as exc:
-            await self._dead_letter(message, f"rejected: {exc}")
+            await self._dead_letter(message, f"rejected: {exc}", context)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -379,8 +451,14 @@ class QueueConsumer(Actor):
                 base=self.options.retry_backoff_min,
                 cap=self.options.retry_backoff_max,
             )
-            log.error("message.failed", message_type=type_name, error=repr(exc), retry_in=delay)
-            await self._set_visibility(message, delay)
+            log.error(
+                "message.failed",
+                **context,
+                message_type=type_name,
+                error=repr(exc),
+                retry_in=delay,
+            )
+            await self._set_visibility(message, delay, context)
         else:
             self._m_duration.observe(time.perf_counter() - started)
             self.stats.processed += 1
@@ -388,17 +466,21 @@ class QueueConsumer(Actor):
             self.stats.by_type[type_name] = self.stats.by_type.get(type_name, 0) + 1
             self._deletes.add(message.receipt_handle)
 
-    async def _dead_letter(self, message: ReceivedMessage, reason: str) -> None:
-        log.error("message.dead_lettered", reason=reason)
+    async def _dead_letter(
+        self, message: ReceivedMessage, reason: str, context: dict[str, Any]
+    ) -> None:
+        log.error("message.dead_lettered", **context, reason=reason)
         try:
             await self.transport.dead_letter(message, reason=reason[:1000])
             self.stats.dead_lettered += 1
             self._m_dead.inc()
         except Exception as exc:
             # Left in the queue: the redrive policy moves it after maxReceiveCount.
-            log.error("message.dead_letter_failed", error=repr(exc))
+            log.error("message.dead_letter_failed", **context, error=repr(exc))
 
-    async def _set_visibility(self, message: ReceivedMessage, delay: float) -> None:
+    async def _set_visibility(
+        self, message: ReceivedMessage, delay: float, context: dict[str, Any]
+    ) -> None:
         timeout = max(0, min(SQS_MAX_VISIBILITY, round(delay)))
         try:
             await self.transport.change_visibility_batch(
@@ -406,7 +488,7 @@ class QueueConsumer(Actor):
             )
         except Exception as exc:
             # Not fatal: the message reappears when its current visibility ends.
-            log.warning("message.backoff_failed", error=repr(exc))
+            log.warning("message.backoff_failed", **context, error=repr(exc))
 
     async def _release(self, messages: list[ReceivedMessage]) -> None:
         for start in range(0, len(messages), 10):

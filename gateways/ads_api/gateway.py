@@ -1,28 +1,30 @@
 """The Ads API gateway actor: ``POST /v1/creatives``, ``GET /v1/whoami``, ``/openapi.json``.
 
 Each request is authenticated (bearer API token), rate limited per token, validated with
-the msgspec types of :mod:`actors.ads.messages`, and answered 202 only once the queue has
-accepted its creatives. When the queue cannot take them within ``publish_timeout`` the
-answer is 503 with ``Retry-After``: the client sends again, and the consumer stores each
-creative once even if a message it was told had failed did reach the queue after all.
+the msgspec types of :mod:`actors.ads.messages`, handed to the
+:class:`~gateways.ads_api.batcher.IntakeBatcher` (which packs the creatives of concurrent
+requests into shared messages), and answered 202 only once the queue has accepted the
+message(s) holding its creatives. When the queue cannot take them within
+``publish_timeout`` the answer is 503 with ``Retry-After``: the client sends again, and the
+consumer stores each creative once even if a message it was told had failed did reach the
+queue after all.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from actors.ads.messages import CreativesCollected
 from gateways.ads_api.auth import Principal, TokenAuthenticator
 from gateways.ads_api.cors import cors_middleware
 from gateways.ads_api.intake import (
     CreativesAccepted,
+    Intake,
     WhoAmI,
-    collected_messages,
     dedupe,
+    new_intake,
     parse_creatives,
 )
 from gateways.ads_api.operations import ads_api_document
@@ -32,7 +34,6 @@ from mango import (
     ActorRef,
     AskTimeout,
     MessageTooLargeError,
-    Publish,
     PublishError,
     QueueUnavailableError,
 )
@@ -50,10 +51,10 @@ class AdsApi(HttpGateway):
 
     Args:
         authenticator: Checks bearer tokens.
-        publisher: The ``mango-ads`` queue's publisher actor (asked with ``Publish``).
+        intake: The :class:`~gateways.ads_api.batcher.IntakeBatcher` (asked with an
+            ``Intake``; answers once the queue holds the request's creatives).
         limiter: Per-token rate limit.
-        max_message_bytes: The queue's body limit; a request's creatives are split over
-            several messages only beyond it.
+        max_message_bytes: The queue's body limit (a creative larger alone is a 413).
         publish_timeout: Seconds to wait for the queue before answering 503.
         cors_origins: Origins allowed to call from web pages (none by default).
         **options: ``HttpGateway`` options (host, port, max_body_size...).
@@ -63,7 +64,7 @@ class AdsApi(HttpGateway):
         self,
         *,
         authenticator: TokenAuthenticator,
-        publisher: ActorRef[Any],
+        intake: ActorRef[Any],
         limiter: TokenBucketLimiter,
         max_message_bytes: int,
         publish_timeout: float = 10.0,
@@ -72,7 +73,7 @@ class AdsApi(HttpGateway):
     ) -> None:
         super().__init__(**options)
         self.authenticator = authenticator
-        self.publisher = publisher
+        self.intake = intake
         self.limiter = limiter
         self.max_message_bytes = max_message_bytes
         self.publish_timeout = publish_timeout
@@ -102,21 +103,13 @@ class AdsApi(HttpGateway):
                 type="urn:mango:problem:unsupported-media-type",
             )
         creatives, duplicates = dedupe(parse_creatives(await request.read()))
-        rid = request_id(request)
-        messages = collected_messages(
+        intake = new_intake(
             creatives,
             user_id=principal.user_id,
-            request_id=rid,
+            request_id=request_id(request),
             max_body_bytes=self.max_message_bytes,
         )
-        await self._publish(messages, rid)
-        self.log.info(
-            "creatives.queued",
-            user_id=principal.user_id,
-            creatives=len(creatives),
-            duplicates=duplicates,
-            messages=len(messages),
-        )
+        await self._enqueue(intake)
         accepted = CreativesAccepted(
             accepted=[creative.library_id for creative in creatives], duplicates=duplicates
         )
@@ -139,25 +132,19 @@ class AdsApi(HttpGateway):
             )
         return principal
 
-    async def _publish(self, messages: Sequence[CreativesCollected], rid: str) -> None:
-        asks = [
-            self.publisher.ask(Publish(message, trace_id=rid), timeout=self.publish_timeout)
-            for message in messages
-        ]
-        outcomes = await asyncio.gather(*asks, return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, _UNAVAILABLE):
-                self.log.warning("creatives.queue_unavailable", error=str(outcome))
-                raise ProblemError(
-                    503,
-                    detail="the queue is unavailable; nothing was lost, send again later",
-                    type="urn:mango:problem:queue-unavailable",
-                    headers={"Retry-After": _QUEUE_RETRY_AFTER_SECONDS},
-                )
-            if isinstance(outcome, MessageTooLargeError):
-                raise ProblemError(413, detail=str(outcome), type="urn:mango:problem:too-large")
-            if isinstance(outcome, BaseException):
-                raise outcome
+    async def _enqueue(self, intake: Intake) -> None:
+        try:
+            await self.intake.ask(intake, timeout=self.publish_timeout)
+        except _UNAVAILABLE as exc:
+            self.log.warning("creatives.queue_unavailable", error=str(exc))
+            raise ProblemError(
+                503,
+                detail="the queue is unavailable; nothing was lost, send again later",
+                type="urn:mango:problem:queue-unavailable",
+                headers={"Retry-After": _QUEUE_RETRY_AFTER_SECONDS},
+            ) from None
+        except MessageTooLargeError as exc:
+            raise ProblemError(413, detail=str(exc), type="urn:mango:problem:too-large") from None
 
 
 def _is_json(content_type: str) -> bool:

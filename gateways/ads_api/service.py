@@ -11,6 +11,7 @@ from actors.accounts import authenticate_token
 from actors.ads.messages import ADS_QUEUE, ads_codec
 from actors.db import DatabaseSettings, Pool, check_ready, database_pool
 from gateways.ads_api.auth import Principal, TokenAuthenticator
+from gateways.ads_api.batcher import IntakeBatcher
 from gateways.ads_api.gateway import AdsApi
 from gateways.ads_api.ratelimit import TokenBucketLimiter
 from gateways.ads_api.settings import SETTINGS_PREFIX, AdsApiSettings
@@ -49,11 +50,24 @@ async def _start(context: ServiceContext) -> None:
     context.readiness.add_check("database", database_ready)
     publisher = await context.publisher(ADS_QUEUE, codec=ads_codec, sender=SERVICE_NAME)
     max_message_bytes = (await context.queue(ADS_QUEUE)).max_body_bytes
+    intake = await context.runtime.spawn(
+        lambda: IntakeBatcher(
+            publisher=publisher,
+            max_body_bytes=max_message_bytes,
+            max_creatives=settings.intake_max_creatives,
+            max_batch=settings.intake_max_requests,
+            linger=settings.intake_linger_seconds,
+            publish_timeout=settings.publish_timeout_seconds,
+        ),
+        name=f"{SERVICE_NAME}:intake",
+        instances=settings.intake_batchers,
+        mailbox_size=max(1000, settings.intake_max_requests * settings.intake_batchers * 4),
+    )
     options = context.gateway_options()
     await context.runtime.spawn(
         lambda: AdsApi(
             authenticator=TokenAuthenticator(lookup, ttl=settings.auth_cache_seconds),
-            publisher=publisher,
+            intake=intake,
             limiter=TokenBucketLimiter(
                 rate_per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
             ),

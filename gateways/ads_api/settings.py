@@ -34,5 +34,14 @@ class AdsApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds a successful token check is reused; a revoked token stops working after it."""
     publish_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 10.0
     """Seconds to wait for the queue to take a request's creatives before answering 503."""
+    intake_linger_seconds: Annotated[float, Meta(ge=0, le=1)] = 0.002
+    """Seconds the intake batcher waits for more requests to share a message (latency it
+    adds when the API is idle; under load batches fill while the queue answers)."""
+    intake_max_creatives: Annotated[int, Meta(ge=1, le=1000)] = 100
+    """Most creatives in one queue message (the body limit may cut a message earlier)."""
+    intake_max_requests: Annotated[int, Meta(ge=1, le=10_000)] = 256
+    """Most requests the intake batcher packs together."""
+    intake_batchers: Annotated[int, Meta(ge=1, le=64)] = 2
+    """Intake batcher instances: batches collected while others wait for the queue."""
     cors_origins: list[str] = msgspec.field(default_factory=list)
     """Origins allowed to call from a web page (comma-separated); the extension needs none."""

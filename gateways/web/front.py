@@ -1,6 +1,7 @@
 """One port for a laptop, routed like the production load balancer (and compose's proxy).
 
-``/`` serves the landing page (``web/landing/out``), ``/app/`` the web app
+``/`` serves the landing page (``web/landing/out``), ``/downloads/`` the extension's zip,
+``/app/`` the web app
 (``web/app/dist``, unknown paths fall back to its ``index.html`` for client-side routing),
 ``/api/...`` is forwarded to the Backend API and ``/ads/...`` to the Ads API, each with the
 prefix stripped. The web app then talks to its API on the same origin, so session cookies
@@ -52,6 +53,8 @@ class WebSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Where /api/... is forwarded."""
     ads_api_url: str = "http://127.0.0.1:8081"
     """Where /ads/... is forwarded."""
+    extension_zip: str = "extension/magic-mango-extension.zip"
+    """The extension's store zip, served at /downloads/magic-mango-extension.zip."""
 
 
 class WebFront(HttpGateway):
@@ -87,6 +90,7 @@ class WebFront(HttpGateway):
         return [
             web.route("*", "/api/{tail:.*}", self._to_backend),
             web.route("*", "/ads/{tail:.*}", self._to_ads),
+            web.get("/downloads/magic-mango-extension.zip", self._extension_zip),
             web.get("/app", self._app_redirect),
             web.get("/app/{tail:.*}", self._web_app),
             web.get("/{tail:.*}", self._landing),
@@ -125,6 +129,15 @@ class WebFront(HttpGateway):
                 await response.write(chunk)
             await response.write_eof()
             return response
+
+    async def _extension_zip(self, request: web.Request) -> web.StreamResponse:
+        path = Path(self.settings.extension_zip)
+        if not path.is_file():
+            raise web.HTTPNotFound(text="extension not built: run `make extension`")
+        return web.FileResponse(
+            path,
+            headers={"Content-Disposition": 'attachment; filename="magic-mango-extension.zip"'},
+        )
 
     async def _app_redirect(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/app/")

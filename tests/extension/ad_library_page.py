@@ -18,6 +18,9 @@ LIBRARY_URL = (
     "https://www.facebook.com/ads/library/?active_status=all&ad_type=all&country=BR&q=cozinha"
 )
 GUARD = "for (;;);"
+# Meta's media hosts (scontent-*.xx.fbcdn.net, video-*.xx.fbcdn.net), with JSON's optional
+# escaped slashes.
+CDN_URL = re.compile(r"https:(\\?/)\\?/((?:scontent|video)[a-z0-9.-]*\.fbcdn\.net)")
 
 
 def ids_in(text: str) -> list[str]:
@@ -26,13 +29,21 @@ def ids_in(text: str) -> list[str]:
     return [i for i in dict.fromkeys(ids) if 15 <= len(i) <= 17]
 
 
-def ssr_text() -> str:
-    return (DATA / "ssr-first-page.json").read_text()
+def on_cdn(text: str, cdn_url: str | None) -> str:
+    """``text`` with Meta's media URLs moved to ``cdn_url`` (a local CDN stand-in): the
+    host becomes the first segment of the path, e.g. ``{cdn_url}/video-gru1-1.xx.fbcdn.net/...``."""
+    if cdn_url is None:
+        return text
+    return CDN_URL.sub(lambda m: cdn_url.replace("/", m[1]) + m[1] + m[2], text)
 
 
-def graphql_body(name: str) -> str:
+def ssr_text(cdn_url: str | None = None) -> str:
+    return on_cdn((DATA / "ssr-first-page.json").read_text(), cdn_url)
+
+
+def graphql_body(name: str, cdn_url: str | None = None) -> str:
     """A GraphQL response body, with Meta's guard prefix."""
-    return GUARD + (DATA / name).read_text()
+    return GUARD + on_cdn((DATA / name).read_text(), cdn_url)
 
 
 CARD_JS = """
@@ -64,10 +75,10 @@ renderIds(INITIAL_IDS);
 """
 
 
-def page_html(*, meta_changed: bool = False) -> str:
+def page_html(*, meta_changed: bool = False, cdn_url: str | None = None) -> str:
     """The first page. ``meta_changed`` renames the key the extension looks for, as a
     change of Meta's page would: the cards still show, but no ad data can be found."""
-    ssr = ssr_text()
+    ssr = ssr_text(cdn_url)
     if meta_changed:
         ssr = ssr.replace('"search_results_connection"', '"search_results_connection_v2"')
     # `</` inside a script would end it; `<\\/` is the same JSON string.

@@ -12,6 +12,7 @@ import structlog
 
 from actors.accounts import revoke_api_token
 from actors.ads.messages import ADS_QUEUE
+from mango.transport.base import DeleteEntry
 from mango.transport.sqs import SqsBroker
 from tests.gateways.conftest import (
     creative,
@@ -265,3 +266,34 @@ async def test_queue_name_is_the_ads_queue(start_ads_api):
     """The service publishes to the prefixed `mango-ads` queue."""
     async with start_ads_api() as api:
         assert api.queue.name.endswith(ADS_QUEUE)
+
+
+async def test_concurrent_requests_are_coalesced_into_few_messages(start_ads_api):
+    """Sixty requests of one creative from two users, sent at once, are each answered 202
+    with their own ids, and travel in far fewer messages: one user per message, every
+    creative exactly once."""
+    async with start_ads_api(rate_limit_burst="100") as api:
+        users = [await api.new_token() for _ in range(2)]
+        ids = library_ids(60)
+        answers = await asyncio.gather(
+            *(api.post_json(creative(i), users[n % 2][2]) for n, i in enumerate(ids))
+        )
+        for library_id, (status, _, body) in zip(ids, answers, strict=True):
+            assert (status, body) == (202, {"accepted": [library_id], "duplicates": 0})
+        received = []
+        deadline = time.monotonic() + 10
+        while sum(len(m.creatives) for m in received) < len(ids):
+            assert time.monotonic() < deadline, "creatives missing from the queue"
+            batch = await api.queue.receive(max_messages=10, wait_seconds=1)
+            if batch:
+                await api.queue.delete_batch(
+                    [DeleteEntry(str(n), m.receipt_handle) for n, m in enumerate(batch)]
+                )
+            received += decode_messages(batch)
+        await api.assert_queue_empty()
+        assert len(received) < 20
+        for message in received:
+            owner = {users[0][0]: 0, users[1][0]: 1}[message.user_id]
+            assert all(int(c.library_id) % 2 == owner for c in message.creatives)
+        sent = sorted(c.library_id for m in received for c in m.creatives)
+        assert sent == ids

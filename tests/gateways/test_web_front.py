@@ -49,6 +49,7 @@ async def test_front_door_serves_front_ends_and_forwards_apis(tmp_path: Path) ->
     (app_dir / "index.html").write_text("<h1>app shell</h1>")
     (app_dir / "main.js").write_text("console.log(1)")
     (tmp_path / "secret.txt").write_text("do not serve")
+    (tmp_path / "ext.zip").write_bytes(b"PK\x03\x04zip")
     runner, upstream = await _upstream()
     settings = WebSettings(
         port=0,
@@ -56,6 +57,7 @@ async def test_front_door_serves_front_ends_and_forwards_apis(tmp_path: Path) ->
         landing_dir=str(landing),
         backend_api_url=upstream,
         ads_api_url=upstream,
+        extension_zip=str(tmp_path / "ext.zip"),
     )
     try:
         async with Runtime() as runtime:
@@ -88,6 +90,9 @@ async def test_front_door_serves_front_ends_and_forwards_apis(tmp_path: Path) ->
                 assert echoed["cookie"] == "mango_session=s1"
                 async with http.get(f"{front}/ads/v1/whoami") as response:
                     assert (await response.json())["path"] == "/v1/whoami"
+                async with http.get(f"{front}/downloads/magic-mango-extension.zip") as response:
+                    assert await response.read() == b"PK\x03\x04zip"
+                    assert "attachment" in response.headers["Content-Disposition"]
                 async with http.get(f"{front}/healthz") as response:
                     assert response.status == 200
     finally:

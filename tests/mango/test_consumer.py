@@ -354,3 +354,54 @@ async def test_handler_log_context_carries_queue_actor_message_and_trace_ids() -
     assert context["actor"] == "worker"
     assert context["message_id"] == message_id
     assert context["trace_id"] == "trace-123"
+
+
+async def test_busy_consumer_waits_briefly_for_a_full_batch_of_free_slots() -> None:
+    """With concurrency 16 (not a multiple of the batch of 10), a busy consumer does not
+    split its receives into 10 then 6: it waits up to ``receive_linger`` for ten free
+    slots, so every receive under load asks for a full batch."""
+    asked: list[int] = []
+    options = ConsumerOptions(concurrency=16, receive_linger=0.5, **FAST)
+    async with consuming(options=options) as setup:
+        await setup.send(*(Job(key=f"k{i}", sleep=0.02) for i in range(160)))
+        receive = setup.queue.receive
+
+        async def recording(*, max_messages: int, **kwargs: Any) -> Any:
+            asked.append(max_messages)
+            return await receive(max_messages=max_messages, **kwargs)
+
+        setup.queue.receive = recording  # type: ignore[method-assign]
+        stats = await setup.consumer.ask(WaitIdle(), timeout=30)
+    assert stats.processed == 160
+    assert asked and set(asked) == {10}
+    assert setup.ledger.peak <= 16
+
+
+async def test_idle_consumer_receives_at_once_without_lingering() -> None:
+    """With every slot free, the first message is received without waiting for the linger."""
+    options = ConsumerOptions(concurrency=16, receive_linger=5.0, **FAST)
+    async with consuming(options=options) as setup:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await setup.send(Job(key="one"))
+        while not setup.ledger.handled:
+            await asyncio.sleep(0.005)
+        assert loop.time() - started < 2.0  # one long poll at most, never the 5 s linger
+
+
+async def test_every_late_message_is_released_at_shutdown() -> None:
+    """All messages still being handled when the grace period ends are released."""
+    store = MemoryStore()
+    options = ConsumerOptions(concurrency=3, shutdown_grace=0.1, **FAST)
+    async with consuming(options=options, store=store) as setup:
+        await setup.send(*(Job(key=f"long{i}", sleep=60) for i in range(3)))
+        while setup.ledger.running < 3:
+            await asyncio.sleep(0.01)
+        queue = setup.queue
+    stats = await queue.stats()
+    assert (stats.visible, stats.in_flight) == (3, 0)
+
+
+def test_receive_linger_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="receive_linger"):
+        ConsumerOptions(receive_linger=-1)

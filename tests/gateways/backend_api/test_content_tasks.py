@@ -128,8 +128,8 @@ async def test_two_relays_never_send_a_row_twice(api):
 
 @pytest.mark.slow
 async def test_queue_unreachable_then_back(start_backend_api, dedicated_sqs_server):
-    """With the queue server down, tasks are accepted and their rows stay unsent (with
-    the error recorded); once it is back, each goes out exactly once."""
+    """With the queue server down for 10 s, tasks are accepted and their rows stay
+    unsent; once it is back, each goes out exactly once."""
     sqs = dedicated_sqs_server("moto")
     prefix = f"t{uuid.uuid4().hex[:10]}-"
     async with start_backend_api(sqs=sqs, queue_prefix=prefix) as api:
@@ -144,8 +144,7 @@ async def test_queue_unreachable_then_back(start_backend_api, dedicated_sqs_serv
             )
             assert answer.status == 202
             task_ids.append(answer.body["id"])
-        await _wait_for(lambda: _has_error(api.pool), timeout=30)
-        await asyncio.sleep(8)  # ~10 s of outage in all
+        await asyncio.sleep(10)  # the queue is unreachable for 10 s
         assert await _unsent(api.pool) == 3
         sqs.start()
         spec = queue_spec(api.context.settings, CONTENT_QUEUE)
@@ -155,11 +154,3 @@ async def test_queue_unreachable_then_back(start_backend_api, dedicated_sqs_serv
         await api.assert_no_more_messages(wait=2)
         assert sorted(_task_ids(messages)) == sorted(task_ids)
         await _wait_for(lambda: _unsent_is_zero(api.pool), timeout=30)
-
-
-async def _has_error(pool) -> bool:
-    return bool(
-        await pool.fetchval(
-            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL"
-        )
-    )

@@ -94,3 +94,21 @@ describe("ApiClient", () => {
     expect(calls[0]!.method).toBe("DELETE");
   });
 });
+
+describe("content tasks", () => {
+  it("reads the task list as items or tasks", async () => {
+    const task = { id: "t1", kind: "brief", status: "done" };
+    const fake = fakeFetch((req) => ({ body: req.url.includes("cursor") ? { items: [task], next_cursor: null } : { tasks: [task], next_cursor: "n" } }));
+    const api = new ApiClient({ baseUrl: "/api", fetch: fake.fetch, readCookie: () => null });
+    expect(await api.listContentTasks(null)).toEqual({ items: [task], next_cursor: "n" });
+    expect(await api.listContentTasks("n")).toEqual({ items: [task], next_cursor: null });
+  });
+
+  it("posts the kind, the creatives and the parameters", async () => {
+    const fake = fakeFetch(() => ({ status: 202, body: { id: "t1" } }));
+    const api = new ApiClient({ baseUrl: "/api", fetch: fake.fetch, readCookie: () => "c" });
+    await api.createContentTask("copy_variants", ["a", "b"], { count: 3, tone: "playful" });
+    expect(fake.calls[0]!.body).toEqual({ kind: "copy_variants", creative_ids: ["a", "b"], parameters: { count: 3, tone: "playful" } });
+    expect(fake.calls[0]!.headers["X-CSRF-Token"]).toBe("c");
+  });
+});

@@ -92,7 +92,7 @@ describe("task result", () => {
     const el = taskResult(result);
     expect(Array.from(el.querySelectorAll("h3")).map((n) => n.textContent)).toEqual(["Summary", "Variants", "Hooks"]);
     expect(el.querySelectorAll(".result-item")).toHaveLength(2);
-    expect(el.querySelector(".result-toolbar button")!.textContent).toBe("Copy all");
+    expect(el.querySelector(".result-toolbar button")!.textContent).toBe("Copy all result");
     expect(el.textContent).toContain("Feel the cloud");
   });
 

@@ -61,7 +61,7 @@ type Step = { icon: IconName; title: string; body: string };
 
 const STEPS: Step[] = [
   {
-    icon: "puzzle",
+    icon: "browser",
     title: "Extension",
     body:
       "Open the Ads Library and press Save on the ads you like. The extension reads what the " +
@@ -79,7 +79,7 @@ const STEPS: Step[] = [
     title: "Content",
     body:
       "Select creatives and ask for a brief, copy variants or a script outline. The result " +
-      "appears when it is ready, ready to copy into your next test.",
+      "appears as soon as it is done, ready to copy into your next test.",
   },
 ];
 

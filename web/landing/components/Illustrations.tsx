@@ -162,7 +162,7 @@ type IconName =
   | "boards"
   | "spark"
   | "shield"
-  | "puzzle"
+  | "browser"
   | "grid"
   | "doc";
 
@@ -173,8 +173,7 @@ const PATHS: Record<IconName, string> = {
   boards: "M4 4h7v7H4zM13 4h7v4h-7zM13 10h7v10h-7zM4 13h7v7H4z",
   spark: "M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2zM19 3v4M17 5h4",
   shield: "M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6zM9 12l2 2 4-4",
-  puzzle:
-    "M10 4a2 2 0 1 1 4 0v2h4v4h-2a2 2 0 1 0 0 4h2v4h-4v-2a2 2 0 1 0-4 0v2H6v-4h2a2 2 0 1 0 0-4H6V6h4z",
+  browser: "M3 4h18v16H3zM3 8h18M12 11v6M9 14l3 3 3-3",
   grid: "M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h6v6h-6z",
   doc: "M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6",
 };

@@ -233,10 +233,12 @@ export class ApiClient {
     return this.request<ContentTask>("POST", "/v1/content-tasks", { kind, creative_ids: creativeIds, parameters });
   }
 
-  listContentTasks(cursor: string | null, limit = 30): Promise<Page<ContentTask>> {
+  async listContentTasks(cursor: string | null, limit = 30): Promise<Page<ContentTask>> {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);
-    return this.request<Page<ContentTask>>("GET", `/v1/content-tasks?${query.toString()}`);
+    const page = await this.request<Page<ContentTask> & { tasks?: ContentTask[] }>("GET", `/v1/content-tasks?${query.toString()}`);
+    // docs/backend-api.md says `items`; the server answered `tasks` at one point: take either.
+    return { items: page.items ?? page.tasks ?? [], next_cursor: page.next_cursor ?? null };
   }
 
   getContentTask(id: string, signal?: AbortSignal): Promise<ContentTask> {

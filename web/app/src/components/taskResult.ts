@@ -5,6 +5,7 @@
  * change here.
  */
 import { h } from "../lib/dom";
+import { contentText, contentView } from "./contentViews";
 import { copyButton } from "./feedback";
 
 export function humanize(key: string): string {
@@ -83,11 +84,13 @@ function renderValue(value: unknown, level: number): Node | null {
   return h("p", null, String(value));
 }
 
-export function taskResult(result: unknown): HTMLElement {
+export function taskResult(result: unknown, kind = ""): HTMLElement {
+  const view = contentView(kind, result);
+  const text = contentText(kind, result) ?? resultToText(result);
   return h(
     "div",
     { class: "task-result" },
-    h("div", { class: "result-toolbar" }, copyButton(() => resultToText(result), "Copy all", "result")),
-    renderValue(result, 1),
+    h("div", { class: "result-toolbar" }, copyButton(() => text, "Copy all", "result")),
+    view ?? renderValue(result, 1),
   );
 }

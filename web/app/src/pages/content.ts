@@ -10,7 +10,7 @@ import { navigate, type Route } from "../lib/router";
 import { api, selection } from "../state";
 
 export const KINDS: { kind: ContentKind; description: string }[] = [
-  { kind: "brief", description: "A creative brief: the angle, audience, hooks and what to make next." },
+  { kind: "brief", description: "A brief of each ad (hook, offer, claims, call to action, format) and what they have in common." },
   { kind: "copy_variants", description: "New primary texts, headlines and calls to action in the same spirit." },
   { kind: "script_outline", description: "A short video script: hook, scenes and the closing call to action." },
 ];
@@ -64,7 +64,7 @@ export function contentPage(main: HTMLElement, route: Route): () => void {
   const duration = h("input", { id: "p-duration", type: "number", min: "6", max: "180", step: "1", value: "30", inputmode: "numeric" });
   const aspect = h("select", { id: "p-aspect" }, ASPECTS.map(([v, label]) => h("option", { value: v, selected: v === "9:16" }, label)));
   const options: Record<ContentKind, HTMLElement> = {
-    brief: h("p", { class: "muted kind-params" }, "A brief of each ad (hook, offer, claims, call to action, format) and what they share."),
+    brief: h("span", { hidden: true }),
     copy_variants: h(
       "div",
       { class: "kind-params row" },
@@ -181,6 +181,7 @@ export function contentPage(main: HTMLElement, route: Route): () => void {
       if (!pager.items.length) mount(historyStatus, empty("Nothing requested yet", "Your briefs, copy variants and scripts will be listed here."));
       more.hidden = pager.done;
     } catch (error) {
+      more.hidden = true;
       mount(historyStatus, errorState(error, () => void loadTasks()));
     }
   }

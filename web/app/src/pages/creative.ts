@@ -24,17 +24,17 @@ function mediaView(item: Media, name: string, index: number): HTMLElement {
   const src = api.url(item.url);
   const element =
     item.kind === "video"
-      ? h("video", { src, controls: true, preload: "metadata", playsinline: true, "aria-label": label })
+      ? h("video", { src: `${src}#t=0.1`, controls: true, preload: "metadata", playsinline: true, "aria-label": label })
       : h("img", { src, alt: label, loading: "lazy" });
   return h("figure", { class: "media-item" }, element, h("figcaption", null, label));
 }
 
-function textRow(label: string, value: string | null | undefined): HTMLElement | null {
+function textRow(label: string, value: string | null | undefined, heading: "h3" | "h4" = "h3"): HTMLElement | null {
   if (!value) return null;
   return h(
     "div",
     { class: "text-row" },
-    h("div", { class: "text-row-head" }, h("h3", null, label), copyButton(() => value, "Copy", label.toLowerCase())),
+    h("div", { class: "text-row-head" }, h(heading, null, label), copyButton(() => value, "Copy", label.toLowerCase())),
     h("p", { class: "text-value" }, value),
   );
 }
@@ -53,18 +53,28 @@ function cardsSection(detail: CreativeDetail): HTMLElement | null {
         return h(
           "li",
           { class: "card-item" },
-          h("h3", { class: "card-index" }, `Card ${index + 1}`),
-          media.length ? h("div", { class: "media-strip" }, media.map((m, i) => mediaView(m, advertiserName(detail), i))) : null,
-          textRow("Headline", cardText(card.title)),
-          textRow("Body", cardText(card.body)),
-          textRow("Description", cardText(card.link_description)),
-          textRow("Caption", cardText(card.caption)),
-          textRow("Call to action", cardText(card.cta_text)),
-          textRow("Link", cardText(card.link_url)),
+          h("div", { class: "card-item-media" }, media.length ? media.map((m, i) => mediaView(m, advertiserName(detail), i)) : h("div", { class: "media-missing small" }, h("span", null, "No media"))),
+          h(
+            "div",
+            { class: "card-item-texts" },
+            h("h3", { class: "card-index" }, `Card ${index + 1}`),
+            textRow("Headline", cardText(card.title), "h4"),
+            textRow("Body", cardText(card.body), "h4"),
+            textRow("Description", cardText(card.link_description), "h4"),
+            textRow("Caption", cardText(card.caption), "h4"),
+            textRow("Call to action", cardText(card.cta_text), "h4"),
+            textRow("Link", cardText(card.link_url), "h4"),
+          ),
         );
       }),
     ),
   );
+}
+
+/** DPA/DCO texts keep Meta's templates ({{product.name}}): say so rather than hide them. */
+export function hasTemplates(detail: CreativeDetail): boolean {
+  const texts = [detail.title, detail.body, detail.link_description, ...detail.cards.flatMap((c) => [cardText(c.title), cardText(c.body)])];
+  return texts.some((t) => typeof t === "string" && /\{\{[^}]+\}\}/.test(t));
 }
 
 export function creativePage(main: HTMLElement, route: Route): void {
@@ -228,6 +238,9 @@ export function creativePage(main: HTMLElement, route: Route): void {
           h("p", { class: "advertiser" }, name),
           h("h1", null, headline(detail)),
           badges(detail),
+          hasTemplates(detail)
+            ? h("p", { class: "template-note" }, "Catalog ad: texts such as {{product.name}} are filled in by Meta for each product.")
+            : null,
           h(
             "div",
             { class: "head-actions" },

@@ -31,7 +31,7 @@ export function taskPage(main: HTMLElement, route: Route): () => void {
       ...task.creative_ids.slice(0, 20).flatMap((cid, i) => [i ? ", " : "", h("a", { href: `#/creatives/${cid}` }, `ad ${i + 1}`)]),
     );
     if (task.status === "done") {
-      mount(body, h("section", { class: "panel", "aria-labelledby": "result-title" }, h("h2", { id: "result-title" }, "Result"), taskResult(task.result)));
+      mount(body, h("section", { class: "panel", "aria-labelledby": "result-title" }, h("h2", { id: "result-title" }, "Result"), taskResult(task.result, task.kind)));
       bar.hidden = true;
     } else if (task.status === "failed") {
       mount(body, h("div", { class: "state state-error", role: "alert" }, h("h2", null, "This request failed"), h("p", null, task.error ?? "No reason was given."), h("a", { class: "btn", href: `#/content?ids=${task.creative_ids.join(",")}` }, "Try again")));
