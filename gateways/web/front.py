@@ -131,11 +131,11 @@ class WebFront(HttpGateway):
             return response
 
     async def _extension_zip(self, request: web.Request) -> web.StreamResponse:
-        path = Path(self.settings.extension_zip)
-        if not path.is_file():
+        found = _existing(Path(self.settings.extension_zip))
+        if found is None:
             raise web.HTTPNotFound(text="extension not built: run `make extension`")
         return web.FileResponse(
-            path,
+            found,
             headers={"Content-Disposition": 'attachment; filename="magic-mango-extension.zip"'},
         )
 
@@ -158,6 +158,11 @@ class WebFront(HttpGateway):
         if found is None:
             raise web.HTTPNotFound(text="not found (is the landing page built? `make web`)")
         return web.FileResponse(found)
+
+
+def _existing(path: Path) -> Path | None:
+    """``path`` when it is a file (a quick stat; the event loop can afford it)."""
+    return path if path.is_file() else None
 
 
 def _static_file(root: Path, relative: str) -> Path | None:
