@@ -27,6 +27,7 @@ SUITES: dict[str, str] = {
     "scale": "benchmarks.scale",
     "ads_api": "benchmarks.ads_api",
     "sqs": "benchmarks.sqs",
+    "backend_api": "benchmarks.backend_api",
 }
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -25,12 +25,12 @@ __all__ = ["Seeded", "seed"]
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 USERS = 10
-OTHER_SHARE = 0.5
+OTHER_SHARE = 0.3
 """Saves of each other user, as a share of the measured user's."""
 OVERLAP = 0.2
 """Share of another user's saves that are creatives the measured user also saved."""
 
-CORE_WORDS = """
+_CORE_TEXT = """
 free shipping new sale today shop now get your off best order online save limited
 offer only time discount our you love home style quality price deal gift day
 women men kids fresh natural organic easy fast delivery premium collection
@@ -49,12 +49,11 @@ course online class certificate career skills business marketing grow
 software crm cloud team productivity tool dashboard analytics automation
 baby toddler parents family school students teacher books reading
 wine beer cocktail party event tickets concert festival music live stream
-""".split()
+"""
+CORE_WORDS = _CORE_TEXT.split()
 
-SYLLABLES = (
-    "ka lo mi ra ve ta no su ri en ar ol is um ex vo zen lu pa ne "
-    "mor dal vin tor bex quin sol fy rin gal"
-).split()
+_SYLLABLE_TEXT = "ka lo mi ra ve ta no su ri en ar ol is um ex vo zen lu pa ne mor dal vin tor"
+SYLLABLES = [*_SYLLABLE_TEXT.split(), "bex", "quin", "sol", "fy", "rin", "gal"]
 CTAS = [
     ("Shop now", "SHOP_NOW"),
     ("Learn more", "LEARN_MORE"),
@@ -318,9 +317,15 @@ async def seed(dsn: str, per_user: int, *, seed_value: int = 20261101) -> Seeded
             "creative_media",
             records=media,
             columns=(
-                "creative_id", "kind", "position", "source_url", "status", "object_key",
-                "content_type", "size_bytes",
-            ),  # fmt: skip
+                "creative_id",
+                "kind",
+                "position",
+                "source_url",
+                "status",
+                "object_key",
+                "content_type",
+                "size_bytes",
+            ),
         )
         tag_words = ["winner", "ugc", "hook", "competitor", "q4", "swipe", "video-idea", "promo"]
         tags = {
@@ -332,7 +337,8 @@ async def seed(dsn: str, per_user: int, *, seed_value: int = 20261101) -> Seeded
             "creative_tags", records=sorted(tags), columns=("user_id", "creative_id", "tag")
         )
         notes = [
-            (user, creative_id, vocab.text(rng, 5, 30)) for creative_id in own_ids[: len(own_ids) // 50]
+            (user, creative_id, vocab.text(rng, 5, 30))
+            for creative_id in own_ids[: len(own_ids) // 50]
         ]
         await connection.copy_records_to_table(
             "creative_notes", records=notes, columns=("user_id", "creative_id", "body")

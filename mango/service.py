@@ -172,14 +172,29 @@ class ServiceContext:
         return consumer
 
     async def publisher(
-        self, queue: str, *, codec: MessageCodec[Any], sender: str
+        self,
+        queue: str,
+        *,
+        codec: MessageCodec[Any],
+        sender: str,
+        linger: float | None = None,
     ) -> ActorRef[Any]:
-        """Return the process's publisher for ``queue``, spawning it on first use."""
+        """Return the process's publisher for ``queue``, spawning it on first use.
+
+        ``linger`` (seconds a batch waits to fill; the publisher's default when None) is
+        the first caller's: a service that coalesces messages itself passes 0, so that
+        its messages do not wait a second time.
+        """
         if queue not in self._publishers:
             transport = await self.queue(queue)
+            options: dict[str, Any] = {} if linger is None else {"linger": linger}
             self._publishers[queue] = await self.runtime.spawn(
                 lambda: QueuePublisher(
-                    transport=transport, codec=codec, sender=sender, metrics=self.metrics
+                    transport=transport,
+                    codec=codec,
+                    sender=sender,
+                    metrics=self.metrics,
+                    **options,
                 ),
                 name=f"publisher:{transport.name}",
                 instances=4,  # up to four batches in flight at once

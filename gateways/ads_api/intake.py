@@ -25,6 +25,7 @@ Decisions, each pinned by a test:
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Sequence
@@ -61,6 +62,9 @@ _UNCARRIABLE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u(?:0000|[fF]{3}[eEfF])|\xef\xb
 _MAYBE_UNCARRIABLE_ESCAPE = re.compile(rb"\\u(?:0000|[fF]{3}[eEfF])")
 _ENCODER = msgspec.json.Encoder()
 _ASTRAL_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+# Bytes of an envelope's variable fields at their largest beyond null and 0.0: a quoted
+# request id of 64 characters (the gateway's limit) and a received_at written in full.
+_ENVELOPE_SLACK = 66 + 24
 _SINGLE_OR_BATCH = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _BATCH = msgspec.json.Decoder(CreativeBatch)
 _SINGLE = msgspec.json.Decoder(Creative)
@@ -86,10 +90,10 @@ def strip_uncarriable(body: bytes) -> bytes:
     Raw NULs are invalid JSON anyway (decoding refuses them); escapes and the UTF-8 forms
     of the two noncharacters are removed, leaving everything else byte for byte.
     """
-    if b"\xef\xbf" not in body and (
-        b"\\u" not in body or _MAYBE_UNCARRIABLE_ESCAPE.search(body) is None
+    if (body.isascii() or b"\xef\xbf" not in body) and (
+        _MAYBE_UNCARRIABLE_ESCAPE.search(body) is None
     ):
-        return body  # the usual case, in a few microseconds instead of ~100
+        return body  # the usual case: 2 us for 1 kB instead of 90 us
     return _UNCARRIABLE.sub(rb"\1", body)
 
 
@@ -133,12 +137,16 @@ def encoded_size(creative: Creative) -> int:
     return len(raw) + 8 * sum(raw.count(lead) for lead in _ASTRAL_LEAD_BYTES)
 
 
-def _envelope_size(user_id: str, request_id: str | None, received_at: float) -> int:
-    """Bytes of a message with no creatives (``"creatives":[]``)."""
-    empty = CreativesCollected(
-        user_id=user_id, creatives=[], request_id=request_id, received_at=received_at
-    )
-    return len(ads_codec.encode(empty))
+@functools.lru_cache(maxsize=4096)
+def _room(user_id: str, max_body_bytes: int) -> int:
+    """Bytes left for the creatives (and their commas) in a message of ``user_id``.
+
+    Counted for the largest envelope: a request id of 64 characters (the gateway's limit)
+    and a ``received_at`` written in full, so that any message packed within it fits.
+    """
+    empty = CreativesCollected(user_id=user_id, creatives=[], request_id=None, received_at=0.0)
+    envelope = len(ads_codec.encode(empty)) + _ENVELOPE_SLACK
+    return max_body_bytes - ATTRIBUTES_ALLOWANCE - envelope
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +176,13 @@ def new_intake(
     """
     stamp = round(time.time(), 3) if received_at is None else received_at
     sizes = [encoded_size(creative) for creative in creatives]
-    budget = max_body_bytes - ATTRIBUTES_ALLOWANCE
-    room = budget - _envelope_size(user_id, request_id, stamp)
+    room = _room(user_id, max_body_bytes)
     for creative, size in zip(creatives, sizes, strict=True):
         if size > room:
             raise ProblemError(
                 413,
                 detail=f"creative {creative.library_id} is larger than the queue accepts "
-                f"({budget} bytes encoded); shorten its texts or cards",
+                f"({room} bytes encoded); shorten its texts or cards",
                 type="urn:mango:problem:creative-too-large",
             )
     return Intake(user_id, creatives, sizes, request_id, stamp)
@@ -219,11 +226,6 @@ class _Open:
         return Packed(message, tuple(self.intakes))
 
 
-# Bytes of the envelope's variable fields at their largest: a request id of 64 characters
-# (the gateway's limit) and a received_at float written in full.
-_ENVELOPE_SLACK = 64 + 24
-
-
 def pack(
     intakes: Sequence[Intake], *, max_body_bytes: int, max_creatives: int = 100
 ) -> list[Packed]:
@@ -234,18 +236,15 @@ def pack(
     that a request's creatives continue in the next message once one is full. Every
     creative of every intake is in exactly one message.
     """
-    budget = max_body_bytes - ATTRIBUTES_ALLOWANCE
-    room: dict[str, int] = {}
     open_messages: dict[str, _Open] = {}
     done: list[tuple[str, _Open]] = []
     for index, intake in enumerate(intakes):
         user_id = intake.user_id
-        if user_id not in room:
-            room[user_id] = budget - _envelope_size(user_id, None, 0.0) - _ENVELOPE_SLACK
+        room = _room(user_id, max_body_bytes)
         current = open_messages.get(user_id)
         for creative, size in zip(intake.creatives, intake.sizes, strict=True):
             if current is not None and (
-                len(current.creatives) >= max_creatives or current.size + 1 + size > room[user_id]
+                len(current.creatives) >= max_creatives or current.size + 1 + size > room
             ):
                 done.append((user_id, current))
                 current = None

@@ -48,7 +48,10 @@ async def _start(context: ServiceContext) -> None:
         return await check_ready(pool.value)
 
     context.readiness.add_check("database", database_ready)
-    publisher = await context.publisher(ADS_QUEUE, codec=ads_codec, sender=SERVICE_NAME)
+    # The intake batcher coalesces already: the publisher need not wait for more messages.
+    publisher = await context.publisher(
+        ADS_QUEUE, codec=ads_codec, sender=SERVICE_NAME, linger=settings.publisher_linger_seconds
+    )
     max_message_bytes = (await context.queue(ADS_QUEUE)).max_body_bytes
     intake = await context.runtime.spawn(
         lambda: IntakeBatcher(

@@ -41,6 +41,9 @@ class AdsApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Most creatives in one queue message (the body limit may cut a message earlier)."""
     intake_max_requests: Annotated[int, Meta(ge=1, le=10_000)] = 256
     """Most requests the intake batcher packs together."""
+    publisher_linger_seconds: Annotated[float, Meta(ge=0, le=1)] = 0.0
+    """Seconds the queue publisher waits for a SendMessageBatch to fill (the intake batcher
+    has coalesced the creatives already, so by default it does not wait)."""
     intake_batchers: Annotated[int, Meta(ge=1, le=64)] = 2
     """Intake batcher instances: batches collected while others wait for the queue."""
     cors_origins: list[str] = msgspec.field(default_factory=list)

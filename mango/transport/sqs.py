@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
@@ -116,6 +116,8 @@ class SqsBroker:
         self.calls: Counter[str] = Counter()
         """Calls made to the endpoint by every queue of this broker, by SQS operation."""
         self._sqs_calls = (metrics or process_metrics).sqs_calls
+        # labels() looks the child up (and validates) on every call: keep the children.
+        self._sqs_call_children: dict[tuple[str, str, str], Any] = {}
         self._stack: AsyncExitStack | None = None
         self._client: SQSClient | None = None
         self._urls: dict[str, str] = {}
@@ -153,7 +155,12 @@ class SqsBroker:
     def count_call(self, queue: str, operation: str, outcome: str) -> None:
         """Record one call to the endpoint (``outcome`` is ``"ok"`` or ``"error"``)."""
         self.calls[operation] += 1
-        self._sqs_calls.labels(queue=queue, operation=operation, outcome=outcome).inc()
+        key = (queue, operation, outcome)
+        child = self._sqs_call_children.get(key)
+        if child is None:
+            child = self._sqs_calls.labels(queue=queue, operation=operation, outcome=outcome)
+            self._sqs_call_children[key] = child
+        child.inc()
 
     @property
     def client(self) -> SQSClient:

@@ -1,11 +1,12 @@
 """Fixtures for the web app's end-to-end tests: the built app, the whole system, a browser.
 
 - ``web_app_dist``: ``web/app`` built with its own npm scripts (``npm ci`` when needed).
-- ``mango_system``: ``mango dev`` as a real process (the four services in one, memory
+- ``mango_system``: ``mango dev`` as a real process (every service in one, memory
   queues) against a fresh database on the test PostgreSQL server, with media downloads
   allowed from loopback so that a local CDN can stand in for Meta's.
-- ``app_site``: the built app under ``/app/`` and ``/api/...`` proxied to the Backend API
-  on one origin, as the compose proxy and ``mango dev`` arrange it.
+- ``app_site``: ``mango dev``'s front door: the built app under ``/app/``, ``/api/...``
+  forwarded to the Backend API and ``/ads/...`` to the Ads API on one origin, as the
+  compose proxy arranges it in production.
 - ``media_cdn``: a local server playing Meta's CDN (PNG images and a WebM video).
 - ``app_browser``: Debian's Chromium through Playwright (never a downloaded browser).
 """
@@ -62,7 +63,9 @@ def web_app_dist() -> Path:
     if npm is None:
         pytest.fail("npm is needed to build the web app (Node 20 and npm)")
     if not (WEB_APP / "node_modules" / ".package-lock.json").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB_APP, check=True)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB_APP, check=True
+        )
     subprocess.run([npm, "run", "--silent", "build"], cwd=WEB_APP, check=True)
     dist = WEB_APP / "dist"
     assert (dist / "index.html").exists(), "the build wrote no dist/index.html"
@@ -85,6 +88,8 @@ class MangoSystem:
 
     ads_api: str
     backend_api: str
+    web: str
+    """The dev front door: the app at /app/, the Backend API at /api/, the Ads API at /ads/."""
     log_path: Path
 
     def log_tail(self, lines: int = 60) -> str:
@@ -115,10 +120,13 @@ def app_database(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture
-async def mango_system(app_database: str, tmp_path: Path) -> AsyncIterator[MangoSystem]:
-    """``mango dev`` on free ports and a fresh database; stopped with SIGTERM afterwards."""
+async def mango_system(
+    app_database: str, web_app_dist: Path, tmp_path: Path
+) -> AsyncIterator[MangoSystem]:
+    """``mango dev`` on free ports and a fresh database, its front door serving the built
+    app; stopped with SIGTERM afterwards."""
     dsn = app_database
-    ads_port, backend_port = free_port(), free_port()
+    ads_port, backend_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "MANGO_DATABASE_URL": dsn,
@@ -126,6 +134,9 @@ async def mango_system(app_database: str, tmp_path: Path) -> AsyncIterator[Mango
         "MANGO_MEDIA_DIR": str(tmp_path / "media"),
         "MANGO_ADS_API_PORT": str(ads_port),
         "MANGO_BACKEND_API_PORT": str(backend_port),
+        "MANGO_WEB_PORT": str(web_port),
+        "MANGO_WEB_APP_DIR": str(web_app_dist),
+        "MANGO_WEB_LANDING_DIR": str(tmp_path / "no-landing"),
         "MANGO_BACKEND_API_COOKIE_SECURE": "false",
         "MANGO_MEDIA_ALLOW_LOOPBACK": "true",
         "MANGO_QUEUE_BACKEND": "memory",
@@ -141,12 +152,14 @@ async def mango_system(app_database: str, tmp_path: Path) -> AsyncIterator[Mango
     system = MangoSystem(
         ads_api=f"http://127.0.0.1:{ads_port}",
         backend_api=f"http://127.0.0.1:{backend_port}",
+        web=f"http://127.0.0.1:{web_port}",
         log_path=log_path,
     )
     try:
         try:
             await _wait_ready(system.backend_api, process, timeout=60)
             await _wait_ready(system.ads_api, process, timeout=30)
+            await _wait_ready(system.web, process, timeout=30)
         except (RuntimeError, TimeoutError) as exc:
             pytest.fail(f"mango dev did not start: {exc}\n{system.log_tail()}")
         yield system
@@ -160,49 +173,13 @@ async def mango_system(app_database: str, tmp_path: Path) -> AsyncIterator[Mango
                 await process.wait()
 
 
-# The app's origin: static files and the API proxy --------------------------------------
-
-_HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
+# The app's origin --------------------------------------------------------------------
 
 
-def app_site_application(dist: Path, backend_api: str) -> web.Application:
-    """``/app/`` from ``dist`` and ``/api/...`` proxied to the Backend API (prefix removed)."""
-    client: dict[str, aiohttp.ClientSession] = {}
-
-    async def open_client(app: web.Application) -> AsyncIterator[None]:
-        client["session"] = aiohttp.ClientSession(auto_decompress=False)
-        yield
-        await client["session"].close()
-
-    async def proxy(request: web.Request) -> web.StreamResponse:
-        tail = request.match_info["tail"]
-        url = f"{backend_api}/{tail}"
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
-        body = await request.read()
-        async with client["session"].request(
-            request.method, url, params=request.query, headers=headers, data=body or None, allow_redirects=False
-        ) as upstream:
-            payload = await upstream.read()
-            response = web.Response(status=upstream.status, body=payload)
-            for key, value in upstream.headers.items():
-                if key.lower() not in _HOP_HEADERS:
-                    response.headers.add(key, value)
-            return response
-
-    async def index(_: web.Request) -> web.StreamResponse:
-        return web.FileResponse(dist / "index.html", headers={"Cache-Control": "no-cache"})
-
-    async def root(_: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/app/")
-
-    app = web.Application()
-    app.cleanup_ctx.append(open_client)
-    app.router.add_route("*", "/api/{tail:.*}", proxy)
-    app.router.add_get("/", root)
-    app.router.add_get("/app", root)
-    app.router.add_get("/app/", index)
-    app.router.add_static("/app/", dist)
-    return app
+@pytest.fixture
+def app_site(mango_system: MangoSystem) -> str:
+    """The app's origin: ``mango dev``'s front door (``/app/``, ``/api/``, ``/ads/``)."""
+    return mango_system.web
 
 
 @contextlib.asynccontextmanager
@@ -219,13 +196,6 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture
-async def app_site(web_app_dist: Path, mango_system: MangoSystem) -> AsyncIterator[str]:
-    """The app's origin (``http://127.0.0.1:PORT``); the app is at ``/app/``."""
-    async with serve(app_site_application(web_app_dist, mango_system.backend_api)) as url:
-        yield url
-
-
 # A CDN standing in for Meta's ----------------------------------------------------------
 
 
@@ -238,10 +208,20 @@ def png(width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, i
         rows += b"\x00" + colour * width
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
@@ -284,11 +264,15 @@ async def media_cdn(files: dict[str, tuple[bytes, str]]) -> AsyncIterator[MediaC
 async def app_browser() -> AsyncIterator[Any]:
     """Debian's headless Chromium driven by Playwright."""
     if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `make chromium` (scripts/install-chromium.sh)")
+        pytest.fail(
+            "Debian's chromium is missing: run `make chromium` (scripts/install-chromium.sh)"
+        )
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:

@@ -5,7 +5,7 @@
  * expected shape falls back to the generic view in taskResult.ts.
  */
 import { h } from "../lib/dom";
-import { platformName } from "../lib/format";
+import { platformName, plural } from "../lib/format";
 import { copyButton } from "./feedback";
 import { humanize } from "./taskResult";
 
@@ -172,7 +172,7 @@ function briefView(result: Json): HTMLElement | null {
         const media = isObject(c.media) ? c.media : {};
         const facts = [
           str(c.format) ? humanize(str(c.format)!) : null,
-          typeof c.days_running === "number" ? `${c.days_running} days running` : null,
+          typeof c.days_running === "number" ? `${plural(c.days_running, "day")} running` : null,
           typeof c.versions === "number" && c.versions > 1 ? `${c.versions} versions` : null,
           c.is_active === true ? "active" : c.is_active === false ? "inactive" : null,
           str(media.description),

@@ -36,6 +36,7 @@ export function toast(message: string, kind: "info" | "error" = "info"): void {
   }
   const item = h("div", { class: `toast toast-${kind}` }, message);
   toastRegion.append(item);
+  while (toastRegion.childElementCount > 2) toastRegion.firstElementChild?.remove();
   setTimeout(() => item.remove(), 4000);
 }
 

@@ -216,8 +216,9 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
       }
       more.hidden = current.done;
       updateSummary();
-      // A short first page may leave the sentinel visible: keep filling.
-      if (!current.done && sentinelVisible()) void loadMore();
+      // A short page may leave the sentinel in view, and the observer reports only
+      // changes: keep filling. (Without an observer, "Load more" does the paging.)
+      if (observer && !current.done && sentinelVisible()) void loadMore();
     } catch (error) {
       if (current !== pager) return;
       if (error instanceof ApiError && error.status === 404 && boardId) {
@@ -383,8 +384,7 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
       { class: "page library" },
       h("header", { class: "page-head" }, h("div", { class: "title-row" }, title, boardTools), summary),
       h("div", { class: "toolbar" }, searchForm, filterToggle),
-      h("div", { class: "library-body" }, h("aside", { class: "sidebar", "aria-label": "Filters" }, filterPanel), h("section", { class: "results", "aria-label": "Results" }, grid, status, more, sentinel)),
-      selectionBar,
+      h("div", { class: "library-body" }, h("aside", { class: "sidebar", "aria-label": "Filters" }, filterPanel), h("section", { class: "results", "aria-label": "Results" }, grid, status, more, sentinel, selectionBar)),
     ),
   );
   renderSelection();

@@ -50,7 +50,7 @@ export function tokensPage(main: HTMLElement): void {
           "div",
           { class: "secret-row" },
           h("label", { for: "new-token-value", class: "visually-hidden" }, "Your new API token"),
-          h("input", { id: "new-token-value", class: "secret mono", readonly: true, value: token.token, onclick: (e: MouseEvent) => (e.target as HTMLInputElement).select() }),
+          h("input", { id: "new-token-value", type: "text", class: "secret mono", readonly: true, spellcheck: false, value: token.token, onclick: (e: MouseEvent) => (e.target as HTMLInputElement).select() }),
           copyButton(() => token.token, "Copy", "token"),
         ),
         h("h3", null, "Set up the extension"),
