@@ -422,6 +422,7 @@ def run(options: SuiteOptions) -> Section:
     # download from: the row is written before any download anyway).
     unique = {**example, "library_id": "__LIBRARY_ID__", "media": []}
     unique_body = json.dumps({"creatives": [unique]}).encode()
+    load_before = os.getloadavg()
     dsn_admin = os.environ.get("MANGO_BENCH_DATABASE_URL", LOCAL_DSN)
     dsn, token = asyncio.run(_database(dsn_admin))
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-fauxqs.log"
@@ -496,7 +497,8 @@ def run(options: SuiteOptions) -> Section:
     finally:
         sqs.stop()
         asyncio.run(_drop_database(dsn_admin, dsn))
-    return _section(options, results, calls, seconds, e2e)
+    loads = (load_before, os.getloadavg())
+    return _section(options, results, calls, seconds, e2e, loads)
 
 
 def _rate(outcome: dict[str, Any]) -> float:
@@ -509,6 +511,7 @@ def _section(
     calls: list[float],
     seconds: float,
     e2e: dict[str, Any],
+    loads: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> Section:
     labels = {
         "mango": "Ads API (`mango run ads-api`)",
@@ -601,6 +604,11 @@ def _section(
             ),
         ],
         notes=[
+            "Load average (1, 5, 15 min) at the start of the run: "
+            + ", ".join(f"{value:.2f}" for value in loads[0])
+            + "; at the end: "
+            + ", ".join(f"{value:.2f}" for value in loads[1])
+            + " (2 CPUs; other engineers' tests share the machine).",
             "Each server is one process on uvloop against one fauxqs server; the Node.js "
             "load client, fauxqs and PostgreSQL run on the same machine, so on few cores "
             "they compete with the server for CPU (the bare handler's figure is mostly the "

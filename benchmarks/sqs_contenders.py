@@ -332,13 +332,12 @@ async def mango_idle_cpu(server: FauxqsServer, seconds: float) -> tuple[float, C
         queue = await broker.open_queue(spec)
         async with Runtime(name="idle") as runtime:
             worker = await runtime.spawn(NoopWorker, instances=16)
+            options = ConsumerOptions(concurrency=16)  # defaults: 20 s long polls
             await runtime.spawn(
-                lambda: QueueConsumer(
-                    transport=queue,
-                    codec=codec,
-                    target=worker,
-                    options=ConsumerOptions(concurrency=16),  # defaults: 20 s long polls
-                )
+                lambda: QueueConsumer(transport=queue, codec=codec, target=worker, options=options),
+                # As mango's services do: the stop lets a 20 s long poll in flight finish,
+                # longer than the default 10 s an actor gets to stop.
+                stop_timeout=options.shutdown_grace + 10.0,
             )
             await asyncio.sleep(0.5)  # start-up is not idling
             queue.calls.clear()

@@ -12,7 +12,7 @@ queue after all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +20,8 @@ from aiohttp import web
 from gateways.ads_api.auth import Principal, TokenAuthenticator
 from gateways.ads_api.cors import cors_middleware
 from gateways.ads_api.intake import (
+    BoardList,
+    BoardSummary,
     CreativesAccepted,
     Intake,
     WhoAmI,
@@ -57,6 +59,7 @@ class AdsApi(HttpGateway):
         max_message_bytes: The queue's body limit (a creative larger alone is a 413).
         publish_timeout: Seconds to wait for the queue before answering 503.
         cors_origins: Origins allowed to call from web pages (none by default).
+        list_boards: Reads a user's boards (id, name) for ``GET /v1/boards``.
         **options: ``HttpGateway`` options (host, port, max_body_size...).
     """
 
@@ -69,6 +72,7 @@ class AdsApi(HttpGateway):
         max_message_bytes: int,
         publish_timeout: float = 10.0,
         cors_origins: Sequence[str] = (),
+        list_boards: Callable[[str], Awaitable[list[BoardSummary]]] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -78,12 +82,14 @@ class AdsApi(HttpGateway):
         self.max_message_bytes = max_message_bytes
         self.publish_timeout = publish_timeout
         self.cors_origins = tuple(cors_origins)
+        self.list_boards = list_boards
 
     def routes(self) -> Iterable[web.AbstractRouteDef]:
         """The API's routes and its OpenAPI document."""
         return [
             web.post("/v1/creatives", self.collect_creatives),
             web.get("/v1/whoami", self.whoami),
+            web.get("/v1/boards", self.boards),
             openapi_route(ads_api_document()),
         ]
 
@@ -119,6 +125,16 @@ class AdsApi(HttpGateway):
         """``GET /v1/whoami``: the token's user."""
         principal = await self._admit(request)
         return json_response(WhoAmI(user_id=principal.user_id, email=principal.email))
+
+    async def boards(self, request: web.Request) -> web.Response:
+        """``GET /v1/boards``: the token's boards, for the extension's board picker.
+
+        The extension holds only this API's origin, so the picker reads boards here
+        rather than from the Backend API.
+        """
+        principal = await self._admit(request)
+        boards = await self.list_boards(principal.user_id) if self.list_boards else []
+        return json_response(BoardList(boards=boards))
 
     async def _admit(self, request: web.Request) -> Principal:
         principal = await self.authenticator.authenticate(request.headers.get("Authorization"))

@@ -38,6 +38,8 @@ from mango.http import ProblemError, validation_problem
 
 __all__ = [
     "ATTRIBUTES_ALLOWANCE",
+    "BoardList",
+    "BoardSummary",
     "CreativesAccepted",
     "Intake",
     "Packed",
@@ -75,6 +77,19 @@ class CreativesAccepted(msgspec.Struct, frozen=True, kw_only=True):
 
     accepted: list[str]
     duplicates: int
+
+
+class BoardSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the user's boards, for the extension's board picker."""
+
+    id: str
+    name: str
+
+
+class BoardList(msgspec.Struct, frozen=True, kw_only=True):
+    """The body of ``GET /v1/boards``."""
+
+    boards: list[BoardSummary]
 
 
 class WhoAmI(msgspec.Struct, frozen=True, kw_only=True):

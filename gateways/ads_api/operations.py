@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.ads.messages import Creative, CreativeBatch
-from gateways.ads_api.intake import CreativesAccepted, WhoAmI
+from gateways.ads_api.intake import BoardList, CreativesAccepted, WhoAmI
 from mango.http.openapi import BEARER_SCHEME, ApiOperation, ApiResponse, openapi_document
 
 __all__ = ["OPERATIONS", "ads_api_document"]
@@ -49,6 +49,15 @@ OPERATIONS = [
         responses={200: ApiResponse("The token's user.", body=WhoAmI), **_AUTH_ERRORS},
         security=("bearer",),
         tags=("account",),
+    ),
+    ApiOperation(
+        method="get",
+        path="/v1/boards",
+        operation_id="listBoards",
+        summary="The token's boards, for the extension's board picker",
+        responses={200: ApiResponse("The user's boards, by name.", body=BoardList), **_AUTH_ERRORS},
+        security=("bearer",),
+        tags=("boards",),
     ),
 ]
 """Every operation of the Ads API besides the health and metrics endpoints."""

@@ -7,12 +7,16 @@ queue settings; the ``mango-ads`` queue must exist (``mango queues create``).
 
 from __future__ import annotations
 
+import uuid
+
 from actors.accounts import authenticate_token
 from actors.ads.messages import ADS_QUEUE, ads_codec
 from actors.db import DatabaseSettings, Pool, check_ready, database_pool
+from actors.library.boards import list_boards
 from gateways.ads_api.auth import Principal, TokenAuthenticator
 from gateways.ads_api.batcher import IntakeBatcher
 from gateways.ads_api.gateway import AdsApi
+from gateways.ads_api.intake import BoardSummary
 from gateways.ads_api.ratelimit import TokenBucketLimiter
 from gateways.ads_api.settings import SETTINGS_PREFIX, AdsApiSettings
 from mango import Resource
@@ -43,6 +47,11 @@ async def _start(context: ServiceContext) -> None:
 
     async def lookup(token: str) -> Principal | None:
         return await authenticate_token(pool.value, token)
+
+    async def boards(user_id: str) -> list[BoardSummary]:
+        async with pool.value.acquire() as connection:
+            rows = await list_boards(connection, uuid.UUID(user_id))
+        return [BoardSummary(id=str(row["id"]), name=row["name"]) for row in rows]
 
     async def database_ready() -> bool:
         return await check_ready(pool.value)
@@ -77,6 +86,7 @@ async def _start(context: ServiceContext) -> None:
             max_message_bytes=max_message_bytes,
             publish_timeout=settings.publish_timeout_seconds,
             cors_origins=settings.cors_origins,
+            list_boards=boards,
             port=settings.port,
             **options,
         ),

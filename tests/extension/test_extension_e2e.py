@@ -15,6 +15,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -290,6 +291,12 @@ async def test_save_one_then_save_all(
     browser = await launch(
         playwright_instance, tmp_path / "profile", extension_dir, cdn_url=cdn.url
     )
+    board_id = str(
+        await rows.pool.fetchval(
+            "INSERT INTO boards (user_id, name) VALUES ($1, 'Winners') RETURNING id",
+            uuid.UUID(account.user_id),
+        )
+    )
     try:
         await browser.configure(api.url, account.token)
         page = await browser.open_library()
@@ -326,9 +333,12 @@ async def test_save_one_then_save_all(
         total = len(SSR_IDS) + len(GRAPHQL_IDS) + len(BUILT_IDS)
         await eventually(lambda: _count(buttons, total), what="all buttons")
 
-        # The Ads API serves no boards (the Backend API does): the picker stays hidden.
+        # The board picker lists the user's boards from the Ads API; Save all files the
+        # saves under the chosen board.
         toolbar = page.locator('[data-magic-mango="toolbar"]')
-        assert await toolbar.locator('[data-role="boards"]').is_hidden()
+        picker = toolbar.locator('[data-role="boards"]')
+        await picker.wait_for(state="visible")
+        await picker.select_option(label="Winners")
 
         save_all = toolbar.locator('[data-role="save-all"]')
         await eventually(lambda: _text_contains(save_all, f"({total - 1})"), what="Save all count")
@@ -344,7 +354,12 @@ async def test_save_one_then_save_all(
         assert_each_sent_once(creatives, [*SSR_IDS, *GRAPHQL_IDS, *BUILT_IDS])
         saves = await rows.saves(account.user_id)
         assert sorted(s["library_id"] for s in saves) == sorted(c["library_id"] for c in creatives)
-        assert {s["board_id"] for s in saves} == {None}
+        assert {s["board_id"] for s in saves if s["library_id"] == first} == {None}
+        assert {s["board_id"] for s in saves if s["library_id"] != first} == {board_id}
+        on_board = await rows.pool.fetchval(
+            "SELECT count(*) FROM board_items WHERE board_id = $1", uuid.UUID(board_id)
+        )
+        assert on_board == total - 1
         by_id = {c["library_id"]: c for c in creatives}
         assert (
             by_id["900000000000001"]["link_url"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 
 import msgspec
 import pytest
@@ -114,6 +115,24 @@ async def test_whoami_names_the_tokens_user(start_ads_api):
         async with api.session.get(api.url + "/v1/whoami", headers=api.auth(token)) as response:
             assert response.status == 200
             assert await response.json() == {"user_id": user_id, "email": "Someone@Example.com"}
+
+
+async def test_boards_lists_only_the_tokens_users_boards(start_ads_api):
+    """GET /v1/boards answers the token user's boards by name (the extension's picker),
+    never another user's."""
+    async with start_ads_api() as api:
+        user_id, _, token = await api.new_token()
+        other_id, _, _ = await api.new_token()
+        for owner, name in ((user_id, "Winners"), (user_id, "apparel"), (other_id, "Secret")):
+            await api.pool.execute(
+                "INSERT INTO boards (user_id, name) VALUES ($1, $2)", uuid.UUID(owner), name
+            )
+        async with api.session.get(api.url + "/v1/boards", headers=api.auth(token)) as response:
+            assert response.status == 200
+            body = await response.json()
+        assert [board["name"] for board in body["boards"]] == ["apparel", "Winners"]
+        async with api.session.get(api.url + "/v1/boards") as response:
+            assert response.status == 401
 
 
 async def test_missing_token_is_a_401_with_a_challenge(start_ads_api):
