@@ -153,13 +153,11 @@ class ActorCell:
             if reply is not None and not reply.done():
                 # Cancelled mid-handler (forced shutdown): the caller must not hang.
                 reply.set_exception(ActorDeadError(f"actor {self.name!r} was cancelled"))
-            if actor is not None:
-                await self._call_on_stop(actor)
-            self._running -= 1
-            if self._running <= 0:
-                if not mailbox.closed:
-                    self._fail_queued(mailbox.close())
-                self._done.set()
+            try:
+                if actor is not None:
+                    await self._call_on_stop(actor)
+            finally:  # also when on_stop itself is cancelled by the stop timeout
+                self._instance_ended()
 
     async def _run_batched(self, actor: BatchActor) -> None:
         """The loop of a BatchActor: whole batches in, one answer per envelope out."""
@@ -185,12 +183,18 @@ class ActorCell:
                 for (message, reply, _), result in zip(batch, results, strict=True):
                     self._answer(reply, result, message)
         finally:
-            await self._call_on_stop(actor)
-            self._running -= 1
-            if self._running <= 0:
-                if not mailbox.closed:
-                    self._fail_queued(mailbox.close())
-                self._done.set()
+            try:
+                await self._call_on_stop(actor)
+            finally:
+                self._instance_ended()
+
+    def _instance_ended(self) -> None:
+        """Count an instance loop out; the last one closes the mailbox and signals done."""
+        self._running -= 1
+        if self._running <= 0:
+            if not self.mailbox.closed:
+                self._fail_queued(self.mailbox.close())
+            self._done.set()
 
     def _answer(self, reply: asyncio.Future[Any] | None, result: Any, message: Any) -> None:
         if isinstance(result, BaseException):

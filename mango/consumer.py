@@ -206,7 +206,12 @@ class QueueConsumer(Actor):
             )
             self._liveness.register(name, max_silence=silence)
         self._deletes = BatchedReceipts(
-            self.transport, linger=self.options.delete_linger, runtime=self.runtime, name=name
+            self.transport,
+            linger=self.options.delete_linger,
+            runtime=self.runtime,
+            name=name,
+            # With several receive loops, one delete round trip at a time caps the intake.
+            concurrency=self.options.pollers,
         )
         self._deletes.start()
         self._heartbeat = self.runtime.start_task(self._heartbeat_loop(), name=f"{name}:heartbeat")

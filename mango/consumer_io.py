@@ -22,7 +22,10 @@ log = structlog.get_logger("mango.consumer")
 class BatchedReceipts:
     """Collects receipt handles and deletes them ten at a time.
 
-    A batch goes out when ten are pending or ``linger`` seconds after the first one.
+    A batch goes out when ten are pending or ``linger`` seconds after the first one; up
+    to ``concurrency`` delete calls are in flight at once (one by default; the consumer
+    allows one per receive loop, so several loops are not held to one delete round trip
+    at a time).
     Failed deletes are retried a few times; a message whose delete never succeeds comes
     back after its visibility timeout and is handled again, which idempotent handlers
     make harmless.
@@ -33,6 +36,7 @@ class BatchedReceipts:
         runtime: Owns the flusher task.
         name: For task names and logs.
         max_attempts: Delete attempts per batch before giving up.
+        concurrency: Most delete calls in flight at once.
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class BatchedReceipts:
         runtime: Runtime,
         name: str,
         max_attempts: int = 4,
+        concurrency: int = 1,
     ) -> None:
         self.transport = transport
         self.linger = linger
@@ -57,6 +62,9 @@ class BatchedReceipts:
         self._flushed = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        self._concurrency = max(1, concurrency)
+        self._flights: set[asyncio.Task[None]] = set()
+        self._flight_done = asyncio.Event()
 
     @property
     def pending(self) -> int:
@@ -82,6 +90,8 @@ class BatchedReceipts:
         self._has_items.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._flights:
+            await asyncio.gather(*self._flights, return_exceptions=True)
         while self._pending:  # the task was cancelled before it could finish
             await self._flush_once()
 
@@ -93,14 +103,34 @@ class BatchedReceipts:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), timeout=self.linger)
             while self._pending:
-                await self._flush_once()
+                if self._concurrency == 1:
+                    await self._flush_once()
+                    continue
+                while len(self._flights) >= self._concurrency:
+                    self._flight_done.clear()
+                    await self._flight_done.wait()
+                flight = self._runtime.start_task(
+                    self._delete(self._take()), name=f"{self._name}:delete"
+                )
+                self._flights.add(flight)
+                flight.add_done_callback(self._landed)
             self._has_items.clear()
             self._flushed.set()
             if self._closing:
                 return
 
-    async def _flush_once(self) -> None:
+    def _landed(self, flight: asyncio.Task[None]) -> None:
+        self._flights.discard(flight)
+        self._flight_done.set()
+
+    def _take(self) -> list[str]:
         batch, self._pending = self._pending[:10], self._pending[10:]
+        return batch
+
+    async def _flush_once(self) -> None:
+        await self._delete(self._take())
+
+    async def _delete(self, batch: list[str]) -> None:
         entries = [DeleteEntry(str(i), handle) for i, handle in enumerate(batch)]
         for attempt in range(1, self._max_attempts + 1):
             try:

@@ -373,7 +373,8 @@ async def test_busy_consumer_waits_briefly_for_a_full_batch_of_free_slots() -> N
         setup.queue.receive = recording  # type: ignore[method-assign]
         stats = await setup.consumer.ask(WaitIdle(), timeout=30)
     assert stats.processed == 160
-    assert asked and set(asked) == {10}
+    assert asked
+    assert set(asked) == {10}
     assert setup.ledger.peak <= 16
 
 
@@ -405,3 +406,30 @@ async def test_every_late_message_is_released_at_shutdown() -> None:
 def test_receive_linger_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="receive_linger"):
         ConsumerOptions(receive_linger=-1)
+
+
+async def test_deletes_of_several_pollers_go_out_concurrently_and_all_land() -> None:
+    """With several receive loops, up to one delete call per loop is in flight at once;
+    every handled message is still deleted exactly once, in batches of ten."""
+    in_flight = 0
+    peak = 0
+    options = ConsumerOptions(concurrency=40, pollers=3, **FAST)
+    async with consuming(options=options) as setup:
+        delete_batch = setup.queue.delete_batch
+
+        async def slow_delete(entries: Any) -> Any:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                await asyncio.sleep(0.05)
+                return await delete_batch(entries)
+            finally:
+                in_flight -= 1
+
+        setup.queue.delete_batch = slow_delete  # type: ignore[method-assign]
+        await setup.send(*(Job(key=f"k{i}") for i in range(120)))
+        stats = await setup.consumer.ask(WaitIdle(), timeout=30)
+    assert stats.processed == 120
+    assert 1 < peak <= 3
+    assert (await setup.queue.stats()).visible == 0

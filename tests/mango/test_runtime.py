@@ -216,3 +216,21 @@ async def test_spawn_requires_a_started_runtime_and_unique_names() -> None:
         await runtime.spawn(Actor, name="one")
         with pytest.raises(ValueError, match="already exists"):
             await runtime.spawn(Actor, name="one")
+
+
+async def test_stop_does_not_hang_when_on_stop_outlives_the_stop_timeout() -> None:
+    """An on_stop slower than the stop timeout is cancelled, and stop() still returns."""
+    stopped = asyncio.Event()
+
+    class Stubborn(Actor):
+        async def on_stop(self) -> None:
+            try:
+                await asyncio.sleep(3600)
+            finally:
+                stopped.set()
+
+    async with Runtime() as runtime:
+        ref = await runtime.spawn(Stubborn, stop_timeout=0.05)
+        await asyncio.wait_for(ref.stop(), timeout=10)
+        assert stopped.is_set()
+        assert not ref.is_alive
