@@ -514,11 +514,9 @@ async def run(options: SuiteOptions) -> Section:
             "phase: once it is near 100%, more replicas cannot add throughput, they only share "
             "the same cores. One run per invocation: each phase is a single window, so read "
             "the trend, not the third digit.",
-            f"A slow last phase is expected with this runtime: on SIGTERM a consumer cancels "
-            f"its poller in the middle of a ReceiveMessage call, so messages the server had "
-            f"already handed to that call stay invisible until their visibility timeout "
-            f"({VISIBILITY_SECONDS} s here) and are then handled by the replicas left: delayed, "
-            f"never lost or doubled (they never reached a handler, so they are not counted as "
-            f"redeliveries either).",
+            f"On SIGTERM a consumer lets a ReceiveMessage call already in progress finish "
+            f"(bounded by the long-poll wait) and releases what it got at once, so a stopping "
+            f"replica strands nothing until the visibility timeout ({VISIBILITY_SECONDS} s "
+            f"here); 'seen invisible' above counts messages briefly held that way.",
         ],
     )
