@@ -242,7 +242,7 @@ async def test_openapi_document_is_served(start_ads_api):
             assert response.status == 200
             document = await response.json()
         assert document["openapi"] == "3.1.0"
-        assert set(document["paths"]) == {"/v1/creatives", "/v1/whoami"}
+        assert set(document["paths"]) == {"/v1/creatives", "/v1/whoami", "/v1/boards"}
         post = document["paths"]["/v1/creatives"]["post"]
         assert post["security"] == [{"bearer": []}]
         assert {"202", "400", "401", "413", "415", "429", "503"} <= set(post["responses"])
