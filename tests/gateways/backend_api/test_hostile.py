@@ -3,14 +3,12 @@ schemathesis against /openapi.json. Nothing answers 5xx; errors are problem+json
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-ST = Path(sys.executable).parent / "st"
+from tests.servers.schemathesis import assert_schemathesis_passes
+
 MAX_EXAMPLES = os.environ.get("MANGO_SCHEMATHESIS_EXAMPLES", "25")
 CHECKS = os.environ.get("MANGO_SCHEMATHESIS_CHECKS", "all")
 # ignored_auth: the bearer header below stays on requests where schemathesis plants a
@@ -84,33 +82,13 @@ async def test_schemathesis_finds_no_failures(start_backend_api, tmp_path):
             {"email": "fuzz@example.com", "password": "fuzzing password", "transport": "bearer"},
         )
         token = answer.body["session_token"]
-        process = await asyncio.create_subprocess_exec(
-            str(ST),
-            "run",
+        await assert_schemathesis_passes(
             f"{api.url}/openapi.json",
-            "--header",
-            f"Authorization: Bearer {token}",
-            "--exclude-path",
-            "/v1/auth/logout",
-            "--checks",
-            CHECKS,
-            "--exclude-checks",
-            EXCLUDED,
-            "--max-examples",
-            MAX_EXAMPLES,
-            "--seed",
-            "1",
-            "--workers",
-            "2",
-            "--generation-database",
-            "none",
-            "--no-color",
-            "--output-sanitize",
-            "true",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+            token=token,
             cwd=tmp_path,
+            extra_args=("--exclude-path", "/v1/auth/logout"),
+            checks=CHECKS,
+            excluded_checks=EXCLUDED,
+            max_examples=MAX_EXAMPLES,
+            workers=2,
         )
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=240)
-        text = output.decode(errors="replace")
-        assert process.returncode == 0, text[-8000:]
