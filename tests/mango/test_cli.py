@@ -18,7 +18,7 @@ from mango import MessageCodec
 from mango.examples.worker import QUEUE, WorkItem
 from mango.transport import OutgoingMessage, QueueSpec
 from mango.transport.sqs import SqsBroker
-from tests.servers.sqs import DUMMY_CREDENTIALS, REGION, SqsServer
+from tests.servers.sqs import SqsServer, worker_env
 
 MANGO = str(Path(sys.executable).with_name("mango"))
 
@@ -115,19 +115,14 @@ async def test_sigterm_mid_work_drains_and_nothing_is_lost_or_done_twice(
             assert not (await queue.send_batch(entries)).failed
 
         journal = tmp_path / "journal.txt"
-        env = {
-            **os.environ,
-            "MANGO_QUEUE_BACKEND": "sqs",
-            "MANGO_SQS_ENDPOINT_URL": moto_server.endpoint_url,
-            "MANGO_SQS_REGION": REGION,
-            "MANGO_QUEUE_PREFIX": prefix,
-            "MANGO_CONSUMER_CONCURRENCY": "5",
-            "MANGO_CONSUMER_WAIT_SECONDS": "1",
-            "MANGO_SHUTDOWN_GRACE_SECONDS": "10",
-            "MANGO_EXAMPLE_JOURNAL": str(journal),
-            "MANGO_LOG_FORMAT": "json",
-            **{key.upper(): value for key, value in DUMMY_CREDENTIALS.items()},
-        }
+        env = worker_env(
+            moto_server,
+            prefix=prefix,
+            consumer_concurrency="5",
+            consumer_wait_seconds="1",
+            shutdown_grace_seconds="10",
+            example_journal=str(journal),
+        )
 
         def start() -> subprocess.Popen[str]:
             return subprocess.Popen(

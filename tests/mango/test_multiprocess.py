@@ -7,7 +7,6 @@ must give every message's effect exactly once in PostgreSQL, with none missing.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from mango.transport import OutgoingMessage, QueueSpec
 from mango.transport.sqs import SqsBroker
 from tests.mango.process_worker import DSN_VARIABLE, QUEUE, SCHEMA, ProcessJob, codec
 from tests.servers.postgres import PostgresServer
-from tests.servers.sqs import DUMMY_CREDENTIALS, REGION, SqsServer
+from tests.servers.sqs import SqsServer, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MANGO = str(Path(sys.executable).with_name("mango"))
@@ -120,22 +119,15 @@ async def test_three_processes_sigkill_and_sigterm_apply_every_effect_exactly_on
                 ]
                 assert not (await queue.send_batch(entries)).failed
 
-            env = {
-                **os.environ,
-                "PYTHONPATH": str(ROOT),
-                "MANGO_QUEUE_BACKEND": "sqs",
-                "MANGO_SQS_ENDPOINT_URL": fauxqs_server.endpoint_url,
-                "MANGO_SQS_REGION": REGION,
-                "MANGO_QUEUE_PREFIX": prefix,
-                "MANGO_QUEUE_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
-                "MANGO_CONSUMER_CONCURRENCY": "10",
-                "MANGO_CONSUMER_WAIT_SECONDS": "2",
-                "MANGO_SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
-                "MANGO_LOG_FORMAT": "json",
-                "MANGO_LOG_LEVEL": "warning",
-                DSN_VARIABLE: dsn,
-                **{key.upper(): value for key, value in DUMMY_CREDENTIALS.items()},
-            }
+            env = worker_env(
+                fauxqs_server,
+                prefix=prefix,
+                queue_visibility_timeout=str(VISIBILITY_SECONDS),
+                consumer_concurrency="10",
+                consumer_wait_seconds="2",
+                shutdown_grace_seconds=str(GRACE_SECONDS),
+                log_level="warning",
+            ) | {DSN_VARIABLE: dsn}
             killed, terminated, steady = (Worker(name, env, tmp_path) for name in "abc")
             workers += [killed, terminated, steady]
 

@@ -13,7 +13,6 @@ printed (`benchmarks/scale.py` measures it properly, with 20,000 messages).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from mango.transport import OutgoingMessage, QueueSpec
 from mango.transport.sqs import SqsBroker
 from tests.mango.process_worker import DSN_VARIABLE, QUEUE, SCHEMA, ProcessJob, codec
 from tests.servers.postgres import PostgresServer
-from tests.servers.sqs import DUMMY_CREDENTIALS, REGION, SqsServer, free_port
+from tests.servers.sqs import SqsServer, free_port, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MANGO = str(Path(sys.executable).with_name("mango"))
@@ -135,22 +134,15 @@ async def test_scaling_one_to_four_and_back_loses_and_doubles_nothing(
     spec = QueueSpec(name=prefix + QUEUE, visibility_timeout=VISIBILITY_SECONDS)
     keys = [f"job-{i:05d}" for i in range(MESSAGES)]
     batches = [keys[i :: len(PHASES)] for i in range(len(PHASES))]
-    env = {
-        **os.environ,
-        **{key.upper(): value for key, value in DUMMY_CREDENTIALS.items()},
-        "PYTHONPATH": str(ROOT),
-        "MANGO_QUEUE_BACKEND": "sqs",
-        "MANGO_SQS_ENDPOINT_URL": fauxqs_server.endpoint_url,
-        "MANGO_SQS_REGION": REGION,
-        "MANGO_QUEUE_PREFIX": prefix,
-        "MANGO_QUEUE_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
-        "MANGO_CONSUMER_CONCURRENCY": "10",
-        "MANGO_CONSUMER_WAIT_SECONDS": "2",
-        "MANGO_SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
-        "MANGO_LOG_FORMAT": "json",
-        "MANGO_LOG_LEVEL": "warning",
-        DSN_VARIABLE: dsn,
-    }
+    env = worker_env(
+        fauxqs_server,
+        prefix=prefix,
+        queue_visibility_timeout=str(VISIBILITY_SECONDS),
+        consumer_concurrency="10",
+        consumer_wait_seconds="2",
+        shutdown_grace_seconds=str(GRACE_SECONDS),
+        log_level="warning",
+    ) | {DSN_VARIABLE: dsn}
     running: list[Replica] = []
     exit_statuses: list[int] = []
     try:

@@ -40,6 +40,25 @@ REGION = "us-east-1"
 ServerKind = Literal["moto", "fauxqs"]
 
 
+def worker_env(server: SqsServer, *, prefix: str, **settings: str) -> dict[str, str]:
+    """The environment of a ``mango run`` process consuming from ``server``'s queues.
+
+    ``settings`` are further ``MANGO_*`` variables by their suffix
+    (``consumer_concurrency="10"`` sets ``MANGO_CONSUMER_CONCURRENCY``).
+    """
+    return {
+        **os.environ,
+        **{key.upper(): value for key, value in DUMMY_CREDENTIALS.items()},
+        "PYTHONPATH": str(ROOT),
+        "MANGO_QUEUE_BACKEND": "sqs",
+        "MANGO_SQS_ENDPOINT_URL": server.endpoint_url,
+        "MANGO_SQS_REGION": REGION,
+        "MANGO_QUEUE_PREFIX": prefix,
+        "MANGO_LOG_FORMAT": "json",
+        **{f"MANGO_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
