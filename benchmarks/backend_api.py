@@ -31,6 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from actors.library.listing import EXACT_RANK_LIMIT, RANK_WINDOW, RANK_WINDOW_SCAN
 from benchmarks.backend_api_data import Seeded, seed
 from benchmarks.report import Section, SuiteOptions, Table, spread
 
@@ -57,6 +58,7 @@ class Case:
     flt: dict[str, Any] = field(default_factory=dict)
     sort: str = "saved_desc"
     matches: int | None = None
+    window: int | None = None
     api: list[list[float]] = field(default_factory=list)
     sql: list[list[float]] = field(default_factory=list)
 
@@ -177,14 +179,22 @@ def _server(dsn: str, media_dir: str) -> Iterator[str]:
 
 
 class _Explain:
-    """Stands in for the pool: runs ``EXPLAIN ANALYZE`` of the statement it is given."""
+    """Stands in for a connection: runs ``EXPLAIN ANALYZE`` of the statement it is given
+    (other statements, such as ``SET LOCAL``, run as they are)."""
 
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
         self.plan: list[str] = []
 
+    def transaction(self) -> Any:
+        return self.connection.transaction()
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        result: str = await self.connection.execute(sql, *args)
+        return result
+
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
-        rows = await self.pool.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
+        rows = await self.connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
         self.plan = [row[0] for row in rows]
         return []
 
@@ -207,8 +217,8 @@ async def _measure(options: SuiteOptions, dsn: str, seeded: Seeded, url: str) ->
         headers = {"Authorization": f"Bearer {token}"}
         user = uuid.UUID(seeded.user_id)
         skip = min(100 * PAGE, seeded.user_saves // 2)
-        _, deep = await list_creatives(pool, user, CreativeFilter(), sort="saved_desc", limit=skip)
-        cases = _cases(seeded, deep or "")
+        deep = await list_creatives(pool, user, CreativeFilter(), sort="saved_desc", limit=skip)
+        cases = _cases(seeded, deep.next_cursor or "")
 
         async def api(case: Case) -> tuple[float, list[str]]:
             started = time.perf_counter()
@@ -227,7 +237,7 @@ async def _measure(options: SuiteOptions, dsn: str, seeded: Seeded, url: str) ->
                 else None
             )
             started = time.perf_counter()
-            rows, _ = await list_creatives(
+            page = await list_creatives(
                 pool,
                 user,
                 flt,
@@ -235,13 +245,14 @@ async def _measure(options: SuiteOptions, dsn: str, seeded: Seeded, url: str) ->
                 limit=PAGE,
                 after=after,  # type: ignore[arg-type]
             )
-            return (time.perf_counter() - started) * 1000, rows
+            return (time.perf_counter() - started) * 1000, page.rows
 
         # The same page both ways, and how many of the user's creatives each case matches.
         for case in cases:
             async with http.get(url + "/v1/creatives", params=case.params, headers=headers) as r:
                 page = await r.json()
             _, rows = await direct(case)
+            case.window = page.get("relevance_window")
             api_ids = [item["id"] for item in page["items"]]
             if api_ids != [str(row["id"]) for row in rows]:
                 raise RuntimeError(f"{case.name}: the API and the direct query disagree")
@@ -278,20 +289,21 @@ async def _measure(options: SuiteOptions, dsn: str, seeded: Seeded, url: str) ->
                 reference["auth"].append((time.perf_counter() - started) * 1000)
 
         slowest = max(cases, key=lambda c: percentile([t for r in c.sql for t in r], 0.5))
-        explain = _Explain(pool)
         after = (
             decode_cursor(slowest.params["cursor"], "saved_desc")
             if "cursor" in slowest.params
             else None
         )
-        await list_creatives(
-            explain,
-            user,
-            CreativeFilter(**slowest.flt),
-            sort=slowest.sort,  # type: ignore[arg-type]
-            limit=PAGE,
-            after=after,
-        )
+        async with pool.acquire() as connection:
+            explain = _Explain(connection)
+            await list_creatives(
+                explain,
+                user,
+                CreativeFilter(**slowest.flt),
+                sort=slowest.sort,  # type: ignore[arg-type]
+                limit=PAGE,
+                after=after,
+            )
     return {"cases": cases, "reference": reference, "slowest": slowest, "plan": explain.plan}
 
 
@@ -333,6 +345,13 @@ def run(options: SuiteOptions) -> Section:
     return _section(options, seeded, results, measure_seconds, time.perf_counter() - started)
 
 
+def _ranked(case: Case) -> str:
+    """How a relevance-sorted case was ranked: every match, or a recent window."""
+    if case.sort != "relevance":
+        return "-"
+    return "all" if case.window is None else f"{case.window:,} most recent"
+
+
 def _ms(value: float) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
@@ -363,6 +382,7 @@ def _section(
             [
                 case.name,
                 f"{case.matches:,}",
+                _ranked(case),
                 str(len(api_all)),
                 _ms(api_p50),
                 f"{_ms(api_low)} - {_ms(api_high)}",
@@ -418,6 +438,7 @@ def _section(
                 columns=[
                     "case",
                     "matches",
+                    "ranked",
                     "n",
                     "API p50",
                     "API p50 min - max",
@@ -456,8 +477,14 @@ def _section(
             "request, so both see the same machine load; client, server and PostgreSQL "
             "share the machine's CPUs.",
             "Matches: how many of the measured user's creatives the case's filter or search "
-            "matches (a page shows 50 of them). Searches sort by `ts_rank` unless stated, "
-            "so every match is ranked before the first page can be returned.",
+            "matches (a page shows 50 of them). Searches sort by `ts_rank` unless stated. "
+            "Searches and the page filter use the saves' owner-scoped search documents "
+            "(migration 040: one GIN lookup finds exactly this user's matches). Ranking is "
+            f"exact up to {EXACT_RANK_LIMIT:,} matches; a broader search ranks its "
+            f"{RANK_WINDOW:,} most recently saved matches among the {RANK_WINDOW_SCAN:,} "
+            "most recent saves (the API says so in `relevance_window`; the relevance-"
+            "window column shows which cases did). The page filter matches page-name words "
+            "by prefix.",
             "Data (`benchmarks/backend_api_data.py`): seeded random texts with Zipf-"
             "distributed words (a few hundred advertising words, then a long tail of "
             "made-up words), Zipf-distributed advertisers, 40% of ads active, run lengths "

@@ -300,8 +300,19 @@ async def seed(dsn: str, per_user: int, *, seed_value: int = 20261101) -> Seeded
                 (user_id, creative_id, NOW - timedelta(seconds=rng.uniform(0, 365 * 86400)))
                 for creative_id in ids
             ]
-            await connection.copy_records_to_table(
-                "creative_saves", records=save_rows, columns=("user_id", "creative_id", "saved_at")
+            # The save's search document is what the insert trigger (replica mode skips
+            # it here) would write: see actors/migrations/040_save_search.sql.
+            await connection.execute(
+                """
+                INSERT INTO creative_saves (user_id, creative_id, saved_at, search)
+                SELECT $1, v.creative_id, v.saved_at,
+                       save_search_document($1, c.search, c.page_id, c.page_name)
+                FROM unnest($2::uuid[], $3::timestamptz[]) AS v (creative_id, saved_at)
+                JOIN creatives AS c ON c.id = v.creative_id
+                """,
+                user_id,
+                [row[1] for row in save_rows],
+                [row[2] for row in save_rows],
             )
             saves += len(save_rows)
 

@@ -11,6 +11,7 @@ from actors.library.errors import ConflictError, LibraryError, NotFoundError
 from actors.library.listing import (
     SORTS,
     CreativeFilter,
+    CreativePage,
     InvalidCursorError,
     Sort,
     decode_cursor,
@@ -22,6 +23,7 @@ __all__ = [
     "SORTS",
     "ConflictError",
     "CreativeFilter",
+    "CreativePage",
     "InvalidCursorError",
     "LibraryError",
     "NotFoundError",

@@ -147,11 +147,17 @@ class LibraryHandlers:
                 after = decode_cursor(query.cursor, sort)
             except InvalidCursorError as exc:
                 raise bad_field("$.cursor", str(exc)) from None
-        rows, next_cursor = await list_creatives(
+        page = await list_creatives(
             self.deps.pool, caller.user_id, flt, sort=sort, limit=query.limit, after=after
         )
-        items = [CreativeSummary(**_summary_fields(row), rank=row["rank"]) for row in rows]
-        return json_response(CreativesPage(items=items, next_cursor=next_cursor))
+        items = [CreativeSummary(**_summary_fields(row), rank=row["rank"]) for row in page.rows]
+        return json_response(
+            CreativesPage(
+                items=items,
+                next_cursor=page.next_cursor,
+                relevance_window=page.relevance_window,
+            )
+        )
 
     async def get_creative(self, request: web.Request) -> web.Response:
         """``GET /v1/creatives/{id}``: one saved creative with cards, media and boards."""

@@ -168,10 +168,16 @@ class CreativeSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CreativesPage(msgspec.Struct, frozen=True, kw_only=True):
-    """One page of saved creatives; ``next_cursor`` is null on the last page."""
+    """One page of saved creatives; ``next_cursor`` is null on the last page.
+
+    ``relevance_window`` is set when a relevance-sorted search matched so many creatives
+    that only that many of the most recently saved matches were ranked (null when every
+    match was); sort by ``saved_desc`` to list every match.
+    """
 
     items: list[CreativeSummary]
     next_cursor: str | None = None
+    relevance_window: int | None = None
 
 
 class Media(msgspec.Struct, frozen=True, kw_only=True):

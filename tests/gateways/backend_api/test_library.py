@@ -46,9 +46,17 @@ async def test_filters(api):
     assert await _ids(client) == [a, b, c]
     assert await _ids(client, page="42") == [a]
     assert await _ids(client, page="nike") == [a]
+    assert await _ids(client, page="NIK") == [a]  # words starting with what is typed
+    assert await _ids(client, page="run nik") == [a]  # every word, in any order
+    assert await _ids(client, page="ike") == []  # not the middle of a word
     assert await _ids(client, page="100%_") == [b]
-    assert await _ids(client, page="%%") == []
-    assert await _ids(client, page="_") == [b]
+    assert await _ids(client, page="orig") == [b]
+    assert await _ids(client, page="%%") == []  # no words: only a page id could match
+    assert await _ids(client, page="_") == []
+    assert await _ids(client, page="4") == []  # page ids match exactly
+    for hostile in ["'", "\\", "a'b", "x:*", "!(a|b)", "~u", "\x01", "ü" * 200]:
+        answer = await client.call("GET", "/v1/creatives", params={"page": hostile})
+        assert answer.status == 200, (hostile, answer.body)
     assert await _ids(client, platform="facebook") == [a, c]
     assert await _ids(client, display_format="video") == [a]
     assert await _ids(client, active="false") == [b]
@@ -102,6 +110,95 @@ async def test_search_ranks_and_ignores_sql_metacharacters(api):
         answer = await client.call("GET", "/v1/creatives", params={"q": hostile})
         assert answer.status == 200, (hostile, answer.body)
     assert await api.pool.fetchval("SELECT count(*) FROM creatives") >= 3
+
+
+async def test_a_broad_search_ranks_a_window_of_recent_matches(api, monkeypatch):
+    """Up to EXACT_RANK_LIMIT matches, every match is ranked; beyond, the RANK_WINDOW
+    most recently saved matches among the RANK_WINDOW_SCAN most recent saves are, and
+    the page says so. The newest-first sort still lists every match."""
+    from actors.library import listing
+
+    client = await api.user()
+    uid = client.user_id
+    # Newest first: m0 (weak), other, m1 (strong), m2 (weak), other, m3 (strong), m4, m5.
+    m0 = await save_creative(api.pool, uid, title="Gym", body="protein", saved_at=days_ago(0))
+    await save_creative(api.pool, uid, title="Shoes", body="Nothing", saved_at=days_ago(1))
+    m1 = await save_creative(api.pool, uid, title="Protein", body="x", saved_at=days_ago(2))
+    m2 = await save_creative(api.pool, uid, title="Bar", body="protein", saved_at=days_ago(3))
+    await save_creative(api.pool, uid, title="Socks", body="Nothing", saved_at=days_ago(4))
+    m3 = await save_creative(api.pool, uid, title="Protein", body="y", saved_at=days_ago(5))
+    m4 = await save_creative(api.pool, uid, title="Protein", body="z", saved_at=days_ago(6))
+    m5 = await save_creative(api.pool, uid, title="Oats", body="protein", saved_at=days_ago(7))
+
+    exact = await client.call("GET", "/v1/creatives", params={"q": "protein"})
+    assert exact.body["relevance_window"] is None
+    assert [i["id"] for i in exact.body["items"]][:3] == sorted(
+        [m1, m3, m4], key=lambda i: uuid.UUID(i), reverse=True
+    )  # equal title ranks tie-break on the id
+    assert sorted(i["id"] for i in exact.body["items"][3:]) == sorted([m0, m2, m5])
+
+    monkeypatch.setattr(listing, "EXACT_RANK_LIMIT", 4)
+    monkeypatch.setattr(listing, "RANK_WINDOW", 3)
+    monkeypatch.setattr(listing, "RANK_WINDOW_SCAN", 6)
+    windowed = await client.call("GET", "/v1/creatives", params={"q": "protein"})
+    assert windowed.body["relevance_window"] == 3
+    # The 3 most recent matches (m0, m1, m2), ranked: the title hit first.
+    ranked = [i["id"] for i in windowed.body["items"]]
+    assert ranked[0] == m1
+    assert sorted(ranked) == sorted([m0, m1, m2])
+    monkeypatch.setattr(listing, "RANK_WINDOW", 10)  # the scan of 6 saves bounds it
+    scanned = await client.call("GET", "/v1/creatives", params={"q": "protein"})
+    assert sorted(i["id"] for i in scanned.body["items"]) == sorted([m0, m1, m2, m3])
+    assert scanned.body["relevance_window"] == 4  # how many were ranked
+    pages, cursor = [], None
+    while True:
+        params = {"q": "protein", "limit": "2", **({"cursor": cursor} if cursor else {})}
+        answer = await client.call("GET", "/v1/creatives", params=params)
+        pages += [i["id"] for i in answer.body["items"]]
+        cursor = answer.body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [i["id"] for i in scanned.body["items"]]
+    newest = await client.call(
+        "GET", "/v1/creatives", params={"q": "protein", "sort": "saved_desc"}
+    )
+    assert [i["id"] for i in newest.body["items"]] == [m0, m1, m2, m3, m4, m5]
+    assert newest.body["relevance_window"] is None
+
+
+async def test_search_documents_follow_saves_and_creatives(api):
+    """A save's search document is written with the save, follows a later sighting that
+    fills the creative's texts or page, and never lets a search reach another user."""
+    alice, bob = await api.user(), await api.user()
+    creative = await save_creative(
+        api.pool, alice.user_id, title=None, body=None, page_name=None, page_id=None
+    )
+    assert await _ids(alice, q="kombucha") == []
+    await api.pool.execute(
+        "UPDATE creatives SET title = 'Kombucha', page_name = 'Fizz Labs', page_id = '777'"
+        " WHERE id = $1",
+        uuid.UUID(creative),
+    )
+    assert await _ids(alice, q="kombucha") == [creative]
+    assert await _ids(alice, page="fizz") == [creative]
+    assert await _ids(alice, page="777") == [creative]
+    # Bob saves the same creative later: his own document, his own results.
+    assert await _ids(bob, q="kombucha") == []
+    await save_creative(
+        api.pool,
+        bob.user_id,
+        library_id=await api.pool.fetchval(
+            "SELECT library_id FROM creatives WHERE id = $1", uuid.UUID(creative)
+        ),
+    )
+    assert await _ids(bob, q="kombucha") == [creative]
+    # Marker lexemes cannot be typed: Alice's owner marker as a search finds nothing of hers.
+    marker = "~u" + alice.user_id.replace("-", "")
+    assert await _ids(bob, q=marker) == []
+    assert await _ids(bob, page=marker) == []
+    await api.pool.execute("DELETE FROM creative_saves WHERE user_id = $1", uuid.UUID(bob.user_id))
+    assert await _ids(bob, q="kombucha") == []
+    assert await _ids(alice, q="kombucha") == [creative]
 
 
 async def test_sorts_and_cursor_pages(api):

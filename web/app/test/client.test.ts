@@ -81,6 +81,17 @@ describe("ApiClient", () => {
     expect(filtersToQuery({ min_days_running: "30" }).toString()).toBe("min_days_running=30");
   });
 
+  it("keeps the relevance_window of a creatives page, null when the server leaves it out", async () => {
+    const item = { id: "c1" };
+    const { api } = client((req) =>
+      req.url.includes("q=")
+        ? { body: { items: [item], next_cursor: "n", relevance_window: 2000 } }
+        : { body: { items: [item], next_cursor: null } },
+    );
+    expect(await api.listCreatives({ q: "shoes" }, null)).toEqual({ items: [item], next_cursor: "n", relevance_window: 2000 });
+    expect(await api.listCreatives({}, null)).toEqual({ items: [item], next_cursor: null, relevance_window: null });
+  });
+
   it("maps API media paths under its base URL", () => {
     const api = new ApiClient({ baseUrl: "/api", fetch: vi.fn(), readCookie: () => null });
     expect(api.url("/v1/media/17")).toBe("/api/v1/media/17");

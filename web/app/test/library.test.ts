@@ -72,6 +72,52 @@ describe("library page", () => {
     await vi.waitFor(() => expect(page.main.querySelectorAll(".creative-card")).toHaveLength(1));
   });
 
+  it("says when a broad search ranked only the most recent matches, and offers every match newest first", async () => {
+    const page = await renderLibrary("#/library?q=protein&platform=instagram", (req) => {
+      const sort = new URL(req.url, "http://x").searchParams.get("sort");
+      return sort === "saved_desc"
+        ? { body: { items: [creative(1), creative(2), creative(3)], next_cursor: null, relevance_window: null } }
+        : { body: { items: [creative(2), creative(1)], next_cursor: null, relevance_window: 2000 } };
+    });
+    const summary = page.main.querySelector(".result-summary")!;
+    await vi.waitFor(() => expect(summary.textContent).toContain("Ranked by relevance"));
+    expect(summary.textContent).toBe("2 ads match “protein”. Ranked by relevance among your 2,000 most recently saved matches.");
+    const button = Array.from(page.main.querySelectorAll("button")).find((b) => b.textContent === "Show every match, newest first")!;
+    expect(button).toBeDefined();
+    expect(button.hidden).toBe(false);
+    expect(button.closest("[role=status]")).toBeNull();
+
+    button.focus();
+    button.click();
+    await vi.waitFor(() => expect(page.main.querySelectorAll(".creative-card")).toHaveLength(3));
+    const sort = page.main.querySelector<HTMLSelectElement>("#f-sort")!;
+    expect(sort.value).toBe("saved_desc");
+    const last = new URL(creativeCalls(page.calls).at(-1)!.url, "http://x");
+    expect(last.searchParams.get("sort")).toBe("saved_desc");
+    expect(last.searchParams.get("q")).toBe("protein");
+    expect(last.searchParams.get("platform")).toBe("instagram");
+    // The URL follows, as when the select is changed by hand.
+    expect(new URLSearchParams(location.hash.split("?")[1]).get("sort")).toBe("saved_desc");
+    expect(summary.textContent).toBe("3 ads match “protein”");
+    expect(button.hidden).toBe(true);
+    expect(document.activeElement).not.toBe(document.body);
+  });
+
+  it("says nothing about ranking when every match was ranked or the sort is not by relevance", async () => {
+    const exact = await renderLibrary("#/library?q=protein", () => ({ body: { items: [creative(1)], next_cursor: null, relevance_window: null } }));
+    await vi.waitFor(() => expect(exact.main.querySelector(".result-summary")!.textContent).toBe("1 ad match “protein”"));
+    const hidden = (main: HTMLElement) =>
+      Array.from(main.querySelectorAll("button")).find((b) => b.textContent === "Show every match, newest first")!.hidden;
+    expect(hidden(exact.main)).toBe(true);
+    exact.cleanup();
+    document.body.replaceChildren();
+
+    // A stray window on another sort is not shown: those sorts list every match.
+    const longest = await renderLibrary("#/library?q=protein&sort=running_longest", () => ({ body: { items: [creative(1)], next_cursor: null, relevance_window: 2000 } }));
+    await vi.waitFor(() => expect(longest.main.querySelector(".result-summary")!.textContent).toBe("1 ad match “protein”"));
+    expect(hidden(longest.main)).toBe(true);
+  });
+
   it("fills the board and tag filters, and a selection bar appears when ads are picked", async () => {
     const page = await renderLibrary("#/library", () => ({ body: { items: [creative(1)], next_cursor: null } }));
     await vi.waitFor(() => expect(page.main.querySelector("#f-tag option[value=ugc]")).not.toBeNull());

@@ -61,6 +61,30 @@ describe("CursorPager", () => {
     expect(load.mock.calls.map((c) => c[0])).toEqual([null, "n1", "n1"]);
   });
 
+  it("exposes the first and the latest page, with their extra fields", async () => {
+    type Windowed = Page<Item> & { relevance_window: number | null };
+    const load = vi
+      .fn<(cursor: string | null) => Promise<Windowed>>()
+      .mockResolvedValueOnce({ items: items("a"), next_cursor: "n", relevance_window: 2000 })
+      .mockResolvedValueOnce({ items: items("b"), next_cursor: null, relevance_window: null });
+    const pager = new CursorPager<Item, Windowed>(load);
+    expect(pager.firstPage).toBeNull();
+    expect(pager.lastPage).toBeNull();
+    await pager.next();
+    expect(pager.firstPage?.relevance_window).toBe(2000);
+    expect(pager.lastPage?.relevance_window).toBe(2000);
+    await pager.next();
+    expect(pager.firstPage?.relevance_window).toBe(2000);
+    expect(pager.lastPage?.relevance_window).toBeNull();
+  });
+
+  it("keeps no page from a failed load", async () => {
+    const pager = new CursorPager<Item>(vi.fn().mockRejectedValueOnce(new Error("503")));
+    await expect(pager.next()).rejects.toThrow("503");
+    expect(pager.firstPage).toBeNull();
+    expect(pager.lastPage).toBeNull();
+  });
+
   it("an empty first page is done", async () => {
     const pager = new CursorPager<Item>(async () => ({ items: [], next_cursor: null }));
     expect(await pager.next()).toEqual([]);

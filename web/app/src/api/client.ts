@@ -12,7 +12,7 @@ import type {
   ContentTask,
   CreativeDetail,
   CreativeFilters,
-  CreativeSummary,
+  CreativePage,
   NewApiToken,
   Page,
   TagCount,
@@ -169,16 +169,18 @@ export class ApiClient {
   }
 
   // Library
-  listCreatives(
+  async listCreatives(
     filters: CreativeFilters,
     cursor: string | null,
     limit = 30,
     signal?: AbortSignal,
-  ): Promise<Page<CreativeSummary>> {
+  ): Promise<CreativePage> {
     const query = filtersToQuery(filters);
     query.set("limit", String(limit));
     if (cursor) query.set("cursor", cursor);
-    return this.request<Page<CreativeSummary>>("GET", `/v1/creatives?${query.toString()}`, undefined, signal);
+    const page = await this.request<Partial<CreativePage>>("GET", `/v1/creatives?${query.toString()}`, undefined, signal);
+    // A server from before relevance_window answers without it: every match was ranked.
+    return { items: page.items ?? [], next_cursor: page.next_cursor ?? null, relevance_window: page.relevance_window ?? null };
   }
 
   getCreative(id: string): Promise<CreativeDetail> {

@@ -100,6 +100,16 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/**
+ * A page of `GET /v1/creatives`. `relevance_window` is set (e.g. 2000) when a
+ * relevance-sorted search matched so many creatives that only that many of the most
+ * recently saved matches were ranked; null when every match was ranked (and for every
+ * other sort, which lists every match).
+ */
+export interface CreativePage extends Page<CreativeSummary> {
+  relevance_window: number | null;
+}
+
 export interface Board {
   id: string;
   name: string;

@@ -50,6 +50,11 @@ export function formatDateTime(value: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** A count with thousands separators, as the rest of the (English) UI: 2000 → "2,000". */
+export function formatCount(count: number): string {
+  return count.toLocaleString("en-US");
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }

@@ -3,13 +3,13 @@
  * infinite scroll (IntersectionObserver on a sentinel, plus a "Load more" button for
  * keyboards and when the observer is missing), and a selection bar for boards and content.
  */
-import type { Board, CreativeFilters, CreativeSummary } from "../api/types";
+import type { Board, CreativeFilters, CreativePage, CreativeSummary } from "../api/types";
 import { FILTER_KEYS } from "../api/types";
 import { ApiError } from "../api/client";
 import { creativeCard } from "../components/creativeCard";
 import { confirmDialog, empty, errorMessage, errorState, loading, setFieldError, toast } from "../components/feedback";
 import { h, mount, uid } from "../lib/dom";
-import { FORMATS, PLATFORMS, formatName, plural, platformName } from "../lib/format";
+import { FORMATS, PLATFORMS, formatCount, formatName, plural, platformName } from "../lib/format";
 import { CursorPager } from "../lib/pager";
 import { href, navigate, type Route } from "../lib/router";
 import { validateName } from "../lib/validate";
@@ -30,6 +30,12 @@ export function activeFilterCount(filters: CreativeFilters): number {
   return FILTER_KEYS.filter((k) => k !== "q" && k !== "sort" && (filters[k] ?? "") !== "").length;
 }
 
+/** Whether the API ranks these results by relevance (a search, sorted by default or by relevance). */
+export function sortedByRelevance(filters: CreativeFilters): boolean {
+  const sort = (filters.sort ?? "").trim();
+  return (filters.q ?? "").trim() !== "" && (sort === "" || sort === "relevance");
+}
+
 function select(id: string, label: string, options: [string, string][], value: string | undefined): HTMLElement {
   return h(
     "div",
@@ -44,7 +50,7 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
   const filters = filtersFromQuery(route.query);
   if (boardId) filters.board_id = boardId;
   const cleanups: (() => void)[] = [];
-  let pager: CursorPager<CreativeSummary> | null = null;
+  let pager: CursorPager<CreativeSummary, CreativePage> | null = null;
   let observer: IntersectionObserver | null = null;
   let board: Board | null = null;
 
@@ -52,6 +58,9 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
   const title = h("h1", null, boardId ? "Board" : "Library");
   const boardTools = h("div", { class: "board-tools" });
   const summary = h("p", { class: "result-summary", role: "status", "aria-live": "polite" });
+  // Shown when a broad search ranked only the most recent matches (relevance_window).
+  // Outside the live region, and kept (hidden) rather than rebuilt, so focus stays on it.
+  const showEveryMatch = h("button", { type: "button", class: "btn btn-small result-window-action", hidden: true }, "Show every match, newest first");
 
   // Search and filters -------------------------------------------------------
   const q = h("input", { id: "f-q", name: "q", type: "search", value: filters.q ?? "", placeholder: "Search text, advertiser, headline… (\"exact phrase\", -word)", autocomplete: "off" });
@@ -193,10 +202,31 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
     if (!pager) return;
     const count = pager.items.length;
     const searching = !!filters.q;
-    summary.textContent = pager.done
+    const text = pager.done
       ? `${plural(count, "ad")}${searching ? ` match “${filters.q}”` : ""}`
       : `Showing ${plural(count, "ad")}${searching ? ` matching “${filters.q}”` : ""}, scroll for more`;
+    // The first page tells how the listing was ranked; later pages follow that order.
+    const ranked = sortedByRelevance(filters) ? (pager.firstPage?.relevance_window ?? null) : null;
+    summary.textContent = ranked
+      ? `${text}. Ranked by relevance among your ${formatCount(ranked)} most recently saved matches.`
+      : text;
+    showEveryMatch.hidden = !ranked;
   }
+
+  showEveryMatch.addEventListener("click", () => {
+    const sort = filterForm.querySelector<HTMLSelectElement>("#f-sort");
+    if (!sort) return;
+    const hadFocus = document.activeElement === showEveryMatch;
+    sort.value = "saved_desc";
+    // The same path as picking it in the select: the form's change handler updates the
+    // URL and reloads.
+    sort.dispatchEvent(new Event("change", { bubbles: true }));
+    if (hadFocus) {
+      // The button hides with the reload: leave focus on the control that now says "Newest saved"
+      // (or on the Filters toggle when the filter panel is collapsed on small screens).
+      (sort.getClientRects().length ? sort : filterToggle).focus();
+    }
+  });
 
   async function loadMore(): Promise<void> {
     const current = pager;
@@ -251,12 +281,13 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
 
   async function reload(): Promise<void> {
     pager?.cancel();
-    const current = new CursorPager<CreativeSummary>((cursor, signal) => api.listCreatives({ ...filters }, cursor, PAGE_SIZE, signal));
+    const current = new CursorPager<CreativeSummary, CreativePage>((cursor, signal) => api.listCreatives({ ...filters }, cursor, PAGE_SIZE, signal));
     pager = current;
     grid.replaceChildren();
     grid.hidden = false;
     more.hidden = true;
     summary.textContent = "";
+    showEveryMatch.hidden = true;
     mount(status, loading("Loading ads…"));
     await loadMore();
   }
@@ -382,7 +413,7 @@ export function libraryPage(main: HTMLElement, route: Route): () => void {
     h(
       "div",
       { class: "page library" },
-      h("header", { class: "page-head" }, h("div", { class: "title-row" }, title, boardTools), summary),
+      h("header", { class: "page-head" }, h("div", { class: "title-row" }, title, boardTools), h("div", { class: "summary-row" }, summary, showEveryMatch)),
       h("div", { class: "toolbar" }, searchForm, filterToggle),
       h("div", { class: "library-body" }, h("aside", { class: "sidebar", "aria-label": "Filters" }, filterPanel), h("section", { class: "results", "aria-label": "Results" }, grid, status, more, sentinel, selectionBar)),
     ),
