@@ -29,6 +29,7 @@ import hmac
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -244,13 +245,15 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 @contextmanager
-def _process(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def _process(
+    command: list[str], env: dict[str, str], probe: str
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_http(probe, process)
-        yield
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -260,20 +263,45 @@ def _process(command: list[str], env: dict[str, str], probe: str) -> Iterator[No
             process.wait()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a live process has used (Linux /proc), 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _load(
-    url: str, seconds: float, token: str, body: bytes, sent_path: Path | None = None
+    url: str,
+    seconds: float,
+    token: str,
+    body: bytes,
+    sent_path: Path | None = None,
+    server: subprocess.Popen[bytes] | None = None,
 ) -> dict[str, Any]:
     """Run the load client; with ``sent_path``, each request gets a fresh Library ID (the
-    body's ``__LIBRARY_ID__``) and the send times of the accepted ones go to that file."""
+    body's ``__LIBRARY_ID__``) and the send times of the accepted ones go to that file.
+
+    The result also holds the CPU seconds the client used and, given its process, the
+    server's during the run: the machine's cores are shared, so they say where time went.
+    """
     node = shutil.which("node") or "node"
     extra = [str(sent_path)] if sent_path is not None else []
+    server_before = _cpu_seconds(server.pid) if server is not None else 0.0
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [node, "-e", LOAD_JS, url, str(seconds), str(CONNECTIONS), token, body.decode(), *extra],
         capture_output=True,
         check=True,
         timeout=seconds + 60,
     )
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(out.stdout)
+    result["client_cpu"] = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    result["server_cpu"] = _cpu_seconds(server.pid) - server_before if server else 0.0
     return result
 
 
@@ -464,9 +492,9 @@ def run(options: SuiteOptions) -> Section:
                 "MANGO_LOG_LEVEL": "warning",
             }
             url = f"http://127.0.0.1:{port}"
-            with _process([str(BIN / "mango"), "run", "ads-api"], env, url + "/healthz"):
+            with _process([str(BIN / "mango"), "run", "ads-api"], env, url + "/healthz") as server:
                 before = _sqs_send_calls(url + "/metrics")
-                outcome = _load(url + "/v1/creatives", seconds, token, body)
+                outcome = _load(url + "/v1/creatives", seconds, token, body, server=server)
                 results["mango"].append(outcome)
                 sent = outcome["statuses"].get("202", 0)
                 calls.append((_sqs_send_calls(url + "/metrics") - before) * 1000 / max(sent, 1))
@@ -487,12 +515,16 @@ def run(options: SuiteOptions) -> Section:
                 "httptools",
             ]
             url = f"http://127.0.0.1:{port}"
-            with _process(uvicorn, env, url + "/docs"):
-                results["fastapi"].append(_load(url + "/v1/creatives", seconds, STATIC_TOKEN, body))
+            with _process(uvicorn, env, url + "/docs") as server:
+                results["fastapi"].append(
+                    _load(url + "/v1/creatives", seconds, STATIC_TOKEN, body, server=server)
+                )
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
-            with _process([sys.executable, "-c", BARE_AIOHTTP, str(port)], base_env, url):
-                results["bare"].append(_load(url + "/v1/creatives", seconds, token, body))
+            with _process([sys.executable, "-c", BARE_AIOHTTP, str(port)], base_env, url) as server:
+                results["bare"].append(
+                    _load(url + "/v1/creatives", seconds, token, body, server=server)
+                )
         e2e = _end_to_end(sqs, base_env, dsn, token, unique_body, seconds)
     finally:
         sqs.stop()
@@ -529,6 +561,13 @@ def _section(
             for status, count in outcome["statuses"].items():
                 if status != "202":
                     other[status] = other.get(status, 0) + count
+        served = [max(o["statuses"].get("202", 0), 1) for o in results[key]]
+        server_us = sorted(
+            o["server_cpu"] * 1e6 / n for o, n in zip(results[key], served, strict=True)
+        )[len(rates) // 2]
+        client_us = sorted(
+            o["client_cpu"] * 1e6 / n for o, n in zip(results[key], served, strict=True)
+        )[len(rates) // 2]
         rows.append(
             [
                 label,
@@ -536,6 +575,8 @@ def _section(
                 f"{low:,.0f} - {high:,.0f}",
                 f"{p50:.1f}",
                 f"{p99:.1f}",
+                f"{server_us:.0f}",
+                f"{client_us:.0f}",
                 ", ".join(f"{k}: {v}" for k, v in sorted(other.items())) or "none",
             ]
         )
@@ -568,7 +609,16 @@ def _section(
             Table(
                 title=f"Requests per second ({CONNECTIONS} keep-alive connections, "
                 f"{seconds:g} s per run, {options.repeats} runs each)",
-                columns=["contender", "median 202/s", "min - max", "p50 ms", "p99 ms", "non-202"],
+                columns=[
+                    "contender",
+                    "median 202/s",
+                    "min - max",
+                    "p50 ms",
+                    "p99 ms",
+                    "server CPU µs / 202",
+                    "client CPU µs / 202",
+                    "non-202",
+                ],
                 rows=rows,
             ),
             Table(
@@ -614,6 +664,11 @@ def _section(
             "they compete with the server for CPU (the bare handler's figure is mostly the "
             "client's limit). Other work on the machine moves every figure: read the "
             "load average above and the spread.",
+            "CPU µs / 202: CPU time (user + system) of the server process and of the Node.js "
+            "load client during a run, divided by the 202 answers (medians over the runs). "
+            "Per request, the client's CPU plus the server's (plus fauxqs's for the two "
+            "that queue) is what the 2 shared cores must supply: it is why the bare "
+            "handler's rate is the client's limit more than the server's.",
             "The FastAPI peer checks a static token without a database; the Ads API checks "
             "its token in PostgreSQL, cached for a few seconds.",
             "The Ads API coalesces: its intake batcher packs the creatives of the requests "

@@ -71,7 +71,9 @@ class MessageCodec(Generic[M]):
         emulator (fauxqs refuses them raw).
         """
         body = self._encoder.encode(message)
-        if _ASTRAL_UTF8.search(body) is None:
+        # Fast path: only the lead bytes F0-F4 start an astral character in UTF-8, and a
+        # substring test is a memchr where the regex steps through every byte.
+        if body.isascii() or not any(lead in body for lead in _ASTRAL_LEAD_BYTES):
             return body
         return _ASTRAL_UTF8.sub(_escape_astral, body)
 
@@ -91,6 +93,7 @@ class MessageCodec(Generic[M]):
 
 # The four-byte UTF-8 sequences: code points U+10000 and above.
 _ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")
+_ASTRAL_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
 
 
 def _escape_astral(match: re.Match[bytes]) -> bytes:

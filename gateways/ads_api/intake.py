@@ -121,9 +121,12 @@ def parse_creatives(body: bytes) -> list[Creative]:
     """
     body = strip_uncarriable(body)
     try:
-        members = _SINGLE_OR_BATCH.decode(body)
-        if "creatives" in members:
+        try:
+            # The extension always sends a batch: one decode in the usual case.
             return _BATCH.decode(body).creatives
+        except msgspec.ValidationError:
+            if "creatives" in _SINGLE_OR_BATCH.decode(body):
+                raise  # a batch, invalid: its own error names the field
         return [_SINGLE.decode(body)]
     except msgspec.ValidationError as exc:
         raise validation_problem(exc) from exc

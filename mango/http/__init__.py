@@ -14,6 +14,7 @@ from mango.http.health import (
     liveness,
     readiness,
 )
+from mango.http.heap import SERVING_GC_THRESHOLD, tune_gc_for_serving
 from mango.http.middleware import REQUEST_ID_HEADER, request_id
 from mango.http.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "PROBLEM_CONTENT_TYPE",
     "REQUEST_ID_HEADER",
+    "SERVING_GC_THRESHOLD",
     "CheckResult",
     "FieldError",
     "HttpGateway",
@@ -42,5 +44,6 @@ __all__ = [
     "problem_response",
     "readiness",
     "request_id",
+    "tune_gc_for_serving",
     "validation_problem",
 ]

@@ -43,6 +43,10 @@ _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ATTRIBUTE_NAME = re.compile(r"(?!\.)(?!.*\.\.)[A-Za-z0-9_.-]{1,256}(?<!\.)")
 # SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 _INVALID_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# After a strict UTF-8 decode (which refuses surrogates), the refused characters are the
+# C0 controls other than tab, newline and carriage return (one byte each in UTF-8), and
+# U+FFFE / U+FFFF, whose UTF-8 forms start with EF like every character U+F000-U+FFFF.
+_REFUSED_CONTROLS = tuple(bytes([code]) for code in range(0x20) if code not in (9, 10, 13))
 _STRING_TYPE = "String"
 
 
@@ -115,7 +119,13 @@ def decode_body(body: bytes) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return None if _INVALID_CHAR.search(text) else text
+    # The answer of _INVALID_CHAR.search(text), from one-byte substring tests (a memchr
+    # each) where no character U+F000-U+FFFF can be: 20 us for 50 kB instead of 170.
+    if b"\xef" in body:
+        return None if _INVALID_CHAR.search(text) else text
+    if any(control in body for control in _REFUSED_CONTROLS):
+        return None
+    return text
 
 
 def check_send_batch(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 import asyncpg
+import msgspec
 import pytest
 
 from actors.accounts import authenticate_token, create_api_token, create_user, revoke_api_token
-from actors.ads.messages import Creative, ads_codec
+from actors.ads.messages import Creative, CreativeBatch, ads_codec
 from gateways.ads_api.auth import TokenAuthenticator
 from gateways.ads_api.intake import (
     collected_messages,
@@ -19,7 +21,7 @@ from gateways.ads_api.intake import (
     strip_uncarriable,
 )
 from gateways.ads_api.ratelimit import TokenBucketLimiter
-from mango.http import ProblemError
+from mango.http import ProblemError, validation_problem
 
 
 class FakeClock:
@@ -60,6 +62,60 @@ def test_parse_reports_the_failing_field():
         parse_creatives(b'{"creatives": [{"library_id": "1"}]}')
     assert caught.value.status == 400
     assert caught.value.errors[0].path == "$.creatives[0].library_id"
+
+
+def _two_pass_parse(body: bytes) -> list[Creative]:
+    """parse_creatives as it was: look for a "creatives" member first, then decode."""
+    body = strip_uncarriable(body)
+    try:
+        members = msgspec.json.decode(body, type=dict[str, msgspec.Raw])
+        if "creatives" in members:
+            return msgspec.json.decode(body, type=CreativeBatch).creatives
+        return [msgspec.json.decode(body, type=Creative)]
+    except msgspec.ValidationError as exc:
+        raise validation_problem(exc) from exc
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ProblemError(400, title="Malformed JSON", detail=str(exc)) from exc
+
+
+def _outcome(parse: Callable[[bytes], list[Creative]], body: bytes) -> object:
+    try:
+        return parse(body)
+    except ProblemError as problem:
+        return (problem.status, problem.title, [(e.path, e.message) for e in problem.errors])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"creatives": [{"library_id": "123456789012345"}]}',
+        b'{"library_id": "123456789012345"}',
+        b'{"library_id": "123456789012345", "page": {"name": "n"}}',
+        b'{"creatives": [{"library_id": "1"}]}',
+        b'{"creatives": []}',
+        b'{"creatives": 5}',
+        b'{"creatives": 5, "x": ',
+        b'{"library_id": "1"}',
+        b'{"library_id": 123456789012345}',
+        b'{"library_id": "123456789012345", "link_url": "ftp://x"}',
+        b"{}",
+        b"[]",
+        b"[1, 2]",
+        b'"creatives"',
+        b"null",
+        b"",
+        b"{",
+        b'{"creatives": [{"library_id": "123456789012345"}], "creatives": []}',
+        b'{"creatives": null, "library_id": "123456789012345"}',
+        b'{"creatives": [' + b"[" * 5000 + b"]" * 5000 + b"]}",
+        rb'{"library_id": "123456789012345", "body": "a\u0000b"}',
+        b'{"creatives": [{"library_id": "123456789012345", "title": "\xff"}]}',
+        b'{"creatives": [{"library_id": "123456789012345"}]}\xff',
+    ],
+)
+def test_parse_answers_like_the_two_pass_parse(body):
+    """Decoding the batch first changes no outcome: same creatives, same 400s and paths."""
+    assert _outcome(parse_creatives, body) == _outcome(_two_pass_parse, body)
 
 
 def test_dedupe_keeps_the_last_copy_at_the_first_position():

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import io
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 import msgspec
+import pytest
 import structlog
 from aiohttp import web
 
 from mango.http import HttpGateway, ProblemError, decode_body, json_response, request_id
+from mango.logs import NOISY_LOGGERS, configure_logging
 
 PROBLEM = "application/problem+json"
 
@@ -207,6 +212,7 @@ async def test_missing_request_id_is_generated(start_gateway):
     ):
         generated = response.headers["X-Request-Id"]
         assert len(generated) == 32
+        assert int(generated, 16) >= 0  # 32 hex characters, like uuid4().hex
         assert (await response.json())["bound"] == generated
 
 
@@ -226,6 +232,42 @@ async def test_access_log_line_names_route_status_and_request_id(start_gateway):
         assert line["status"] == 200
         assert line["method"] == "GET"
         assert "duration_ms" in line
+
+
+@pytest.fixture
+def configured_logging() -> Iterator[Callable[[str], io.StringIO]]:
+    """configure_logging into a buffer at a level; undone afterwards."""
+    root = logging.getLogger()
+    level = root.level
+
+    def configure(at: str) -> io.StringIO:
+        stream = io.StringIO()
+        configure_logging(fmt="json", level=at, stream=stream)
+        return stream
+
+    yield configure
+    for handler in [h for h in root.handlers if h.get_name() == "mango"]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    structlog.reset_defaults()
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", True), ("WARNING", False)])
+async def test_access_log_follows_the_configured_level(
+    start_gateway, configured_logging, level, logged
+):
+    """At INFO each request has its line; at WARNING none, and errors are still logged."""
+    stream = configured_logging(level)
+    async with start_gateway(ShopGateway) as env:
+        async with env.session.get(env.url("/v1/orders/42")) as response:
+            await response.read()
+        async with env.session.get(env.url("/v1/crash")) as response:
+            assert response.status == 500
+    events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+    assert ("http.request" in events) is logged
+    assert "http.handler_failed" in events
 
 
 async def test_in_flight_request_finishes_during_shutdown(start_gateway):
