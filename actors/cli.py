@@ -1,4 +1,4 @@
-"""``mango migrate`` and ``mango tokens create``: database commands of the ``mango`` CLI.
+"""Database commands of the ``mango`` CLI: ``migrate``, ``tokens create``, ``housekeep``.
 
 Registered through the ``mango.cli`` entry-point group. Exit status: 0 success, 1 the
 database is unreachable or a migration failed, 2 bad usage or settings (a missing or
@@ -48,6 +48,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create.add_argument("--email", required=True, help="the user's email address")
     create.add_argument("--name", default="cli", help="a label for the token (default: cli)")
     create.set_defaults(handler=_create_token)
+
+    from actors.housekeeping import Retention
+
+    defaults = Retention()
+    housekeep = commands.add_parser(
+        "housekeep",
+        help="delete expired sessions, old redelivery keys and sent outbox rows (once)",
+        description="What the backend-api's housekeeper does every hour, once: for a cron "
+        "job or by hand. Safe beside running services (advisory lock, batches).",
+    )
+    for flag, default, meaning in [
+        ("--expired-sessions-days", defaults.expired_sessions_days, "grace after expiry"),
+        ("--processed-messages-days", defaults.processed_messages_days, "at least 14 (SQS)"),
+        ("--sent-outbox-days", defaults.sent_outbox_days, "since sent"),
+    ]:
+        housekeep.add_argument(
+            flag, type=float, default=default, help=f"days to keep ({meaning}; default {default:g})"
+        )
+    housekeep.set_defaults(handler=_housekeep)
 
 
 def _database_url() -> str | None:
@@ -107,6 +126,53 @@ def _create_token(args: argparse.Namespace) -> int:
         return _unreachable(exc)
     print(f"API token for {email} (id {token_id}); it is shown only once:", file=sys.stderr)
     print(token)
+    return EXIT_OK
+
+
+def _housekeep(args: argparse.Namespace) -> int:
+    from actors.housekeeping import Retention, sweep
+
+    days = [args.expired_sessions_days, args.processed_messages_days, args.sent_outbox_days]
+    if any(not 0 <= value <= 3650 for value in days):
+        print("mango: retention days must be between 0 and 3650", file=sys.stderr)
+        return EXIT_USAGE
+    if args.processed_messages_days < 14:
+        print(
+            "mango: --processed-messages-days must be at least 14 (SQS keeps a message up to"
+            " 14 days; a later redelivery would be processed twice)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    dsn = _database_url()
+    if dsn is None:
+        return EXIT_USAGE
+    retention = Retention(
+        expired_sessions_days=args.expired_sessions_days,
+        processed_messages_days=args.processed_messages_days,
+        sent_outbox_days=args.sent_outbox_days,
+    )
+
+    async def run() -> Any:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1, timeout=10)
+        try:
+            return await sweep(pool, retention)
+        finally:
+            await pool.close()
+
+    try:
+        result = asyncio.run(run())
+    except asyncpg.UndefinedTableError:
+        print("mango: the database has no schema yet; run `mango migrate` first", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except _UNREACHABLE as exc:
+        return _unreachable(exc)
+    if not result.ran:
+        print("another housekeeping sweep is running; nothing done", file=sys.stderr)
+        return EXIT_OK
+    print(
+        f"deleted {result.sessions} expired sessions, {result.processed_messages} redelivery"
+        f" keys, {result.outbox} sent outbox rows"
+    )
     return EXIT_OK
 
 

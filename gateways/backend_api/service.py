@@ -1,4 +1,4 @@
-"""The ``backend-api`` service: the Backend API gateway and the outbox relay.
+"""The ``backend-api`` service: the Backend API gateway, the outbox relay and housekeeping.
 
 Run it with ``mango run backend-api``. It reads ``MANGO_BACKEND_API_*`` (see
 :class:`~gateways.backend_api.settings.BackendApiSettings`), ``MANGO_DATABASE_*``,
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from actors.content import CONTENT_QUEUE, content_codec
 from actors.db import DatabaseSettings, Pool, check_ready, database_pool
+from actors.housekeeping import Housekeeper, Retention
 from actors.media import MediaSettings, ObjectStore, open_object_store
 from actors.outbox import OutboxRelay, OutboxRoute
 from gateways.backend_api.auth import Authenticator
@@ -77,6 +78,18 @@ async def _start(context: ServiceContext) -> None:
         ),
         store=store.value,
         relay=relay,
+    )
+    await context.runtime.spawn(
+        lambda: Housekeeper(
+            pool=pool.value,
+            retention=Retention(
+                expired_sessions_days=settings.expired_sessions_grace_days,
+                processed_messages_days=settings.processed_messages_retention_days,
+                sent_outbox_days=settings.sent_outbox_retention_days,
+            ),
+            interval=settings.housekeeping_interval_seconds,
+        ),
+        name="housekeeper",
     )
     await context.runtime.spawn(
         lambda: BackendApi(deps=deps, port=settings.port, **context.gateway_options()),

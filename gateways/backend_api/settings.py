@@ -40,3 +40,13 @@ class BackendApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     publish_timeout_seconds: Annotated[float, Meta(gt=0, le=600)] = 120.0
     """Seconds the outbox relay waits for the publisher's verdict on one message; keep it
     longer than the publisher's own retries, or a message still in flight is sent again."""
+    housekeeping_interval_seconds: Annotated[float, Meta(ge=1, le=604_800)] = 3600.0
+    """Seconds between housekeeping sweeps (expired sessions, old redelivery keys, sent
+    outbox rows); replicas share the work through an advisory lock."""
+    expired_sessions_grace_days: Annotated[float, Meta(ge=0, le=365)] = 1.0
+    """Days an expired session's row is kept before housekeeping deletes it."""
+    processed_messages_retention_days: Annotated[float, Meta(ge=14, le=3650)] = 15.0
+    """Days a message's redelivery key is kept; at least the queues' retention (SQS: at
+    most 14 days), or a late redelivery would be processed twice."""
+    sent_outbox_retention_days: Annotated[float, Meta(ge=0, le=3650)] = 7.0
+    """Days a sent outbox row is kept before housekeeping deletes it."""
