@@ -171,7 +171,7 @@ def _housekeep(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(
         f"deleted {result.sessions} expired sessions, {result.processed_messages} redelivery"
-        f" keys, {result.outbox} sent outbox rows"
+        f" keys, {result.outbox} sent outbox rows, {result.login_failures} failed log-ins"
     )
     return EXIT_OK
 

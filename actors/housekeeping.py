@@ -5,7 +5,8 @@
 - ``processed_messages`` older than the retention. Their only job is to recognise a
   redelivered message, and SQS keeps a message at most 14 days, so the default retention
   (15 days) keeps every key that could still be redelivered;
-- ``outbox`` rows sent longer ago than the retention (dead rows stay for an operator).
+- ``outbox`` rows sent longer ago than the retention (dead rows stay for an operator);
+- ``login_failures`` older than a day (the longest log-in window the settings allow).
 
 :func:`sweep` deletes in batches of ``batch_size`` rows, each batch its own short
 statement, so that it never holds many row locks or a long transaction. It runs under a
@@ -58,6 +59,7 @@ class SweepResult:
     sessions: int = 0
     processed_messages: int = 0
     outbox: int = 0
+    login_failures: int = 0
 
 
 # Each statement deletes up to $2 rows older than $1 days; the key is the table's own.
@@ -77,7 +79,14 @@ _DELETES = {
             SELECT id FROM outbox
             WHERE sent_at < now() - make_interval(secs => $1 * 86400) LIMIT $2)
     """,
+    "login_failures": """
+        DELETE FROM login_failures WHERE id IN (
+            SELECT id FROM login_failures
+            WHERE failed_at < now() - make_interval(secs => $1 * 86400) LIMIT $2)
+    """,
 }
+LOGIN_FAILURES_DAYS = 1.0
+"""Age of failed log-in records (the longest log-in window is a day)."""
 
 
 async def sweep(pool: Any, retention: Retention, *, batch_size: int = 5_000) -> SweepResult:
@@ -99,6 +108,7 @@ async def sweep(pool: Any, retention: Retention, *, batch_size: int = 5_000) -> 
         "sessions": retention.expired_sessions_days,
         "processed_messages": retention.processed_messages_days,
         "outbox": retention.sent_outbox_days,
+        "login_failures": LOGIN_FAILURES_DAYS,
     }
     deleted: dict[str, int] = {}
     async with pool.acquire() as connection:
@@ -161,5 +171,6 @@ class Housekeeper(Actor):
                         sessions=result.sessions,
                         processed_messages=result.processed_messages,
                         outbox=result.outbox,
+                        login_failures=result.login_failures,
                     )
             await asyncio.sleep(self.interval)

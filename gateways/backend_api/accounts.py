@@ -87,17 +87,15 @@ class AccountHandlers:
         credentials = await decode_body(request, Credentials)
         email = credentials.email.strip().lower()
         ip = self._client_address(request)
-        wait = max(self.deps.email_limiter.blocked_for(email), self.deps.ip_limiter.blocked_for(ip))
-        if wait > 0:
+        # Counted before checking: concurrent guesses cannot all pass the limit.
+        attempt = await self.deps.login_limiter.attempt(email, ip)
+        if attempt.wait > 0:
             raise ProblemError(
                 429,
                 detail="too many failed log-ins; wait before trying again",
                 type="urn:mango:problem:rate-limited",
-                headers={"Retry-After": self.deps.email_limiter.retry_after(wait)},
+                headers={"Retry-After": self.deps.login_limiter.retry_after(attempt.wait)},
             )
-        # Counted before checking: concurrent guesses cannot all pass the limit.
-        self.deps.email_limiter.record_failure(email)
-        self.deps.ip_limiter.record_failure(ip)
         found = await find_password_hash(self.deps.pool, email)
         # Unknown emails are verified against a dummy hash: same time, same answer.
         ok = await verify_password(found[1] if found else None, credentials.password)
@@ -106,8 +104,7 @@ class AccountHandlers:
                 401, detail=_WRONG_CREDENTIALS, type="urn:mango:problem:wrong-credentials"
             )
         user, stored_hash = found
-        self.deps.email_limiter.clear(email)
-        self.deps.ip_limiter.forget_one(ip)
+        await self.deps.login_limiter.succeeded(attempt)
         if stored_hash and needs_rehash(stored_hash):
             new_hash = await hash_password(credentials.password)
             await set_password_hash(self.deps.pool, user.id, new_hash)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from actors.media import ObjectStore
 from gateways.backend_api.auth import Authenticator, Caller
-from gateways.backend_api.ratelimit import FailureLimiter
+from gateways.backend_api.ratelimit import LoginLimiter
 from gateways.backend_api.settings import BackendApiSettings
 from mango import ActorRef
 from mango.http import FieldError, ProblemError, validation_problem
@@ -29,8 +29,7 @@ class Deps:
         pool: The database pool.
         settings: The Backend API's settings.
         auth: Resolves credentials.
-        email_limiter: Failed log-ins per email.
-        ip_limiter: Failed log-ins per client address.
+        login_limiter: Failed log-ins per email and per client address (shared by replicas).
         store: The media object store.
         relay: The outbox relay, told after a commit that wrote outbox rows (optional).
     """
@@ -38,8 +37,7 @@ class Deps:
     pool: Any
     settings: BackendApiSettings
     auth: Authenticator
-    email_limiter: FailureLimiter
-    ip_limiter: FailureLimiter
+    login_limiter: LoginLimiter
     store: ObjectStore | None = None
     relay: ActorRef[Any] | None = None
 

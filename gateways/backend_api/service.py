@@ -16,7 +16,7 @@ from actors.outbox import OutboxRelay, OutboxRoute
 from gateways.backend_api.auth import Authenticator
 from gateways.backend_api.common import Deps
 from gateways.backend_api.gateway import BackendApi
-from gateways.backend_api.ratelimit import FailureLimiter
+from gateways.backend_api.ratelimit import LoginLimiter
 from gateways.backend_api.settings import SETTINGS_PREFIX, BackendApiSettings
 from mango import Resource
 from mango.service import Service, ServiceContext
@@ -69,11 +69,10 @@ async def _start(context: ServiceContext) -> None:
         pool=pool.value,
         settings=settings,
         auth=Authenticator(pool.value),
-        email_limiter=FailureLimiter(
-            max_failures=settings.login_max_failures, window=settings.login_window_seconds
-        ),
-        ip_limiter=FailureLimiter(
-            max_failures=settings.login_max_failures_per_ip,
+        login_limiter=LoginLimiter(
+            pool.value,
+            max_per_email=settings.login_max_failures,
+            max_per_ip=settings.login_max_failures_per_ip,
             window=settings.login_window_seconds,
         ),
         store=store.value,

@@ -47,6 +47,12 @@ async def _fill(pool: Any) -> dict[str, Any]:
             f" VALUES ('q', 't', '{{}}', {sent_sql}, {dead_sql}) RETURNING id"
         )
 
+    for age in ["1 hour", "2 days", "30 days"]:
+        await pool.execute(
+            "INSERT INTO login_failures (key_hash, failed_at)"
+            f" VALUES ($1, now() - interval '{age}')",
+            secrets.token_bytes(32),
+        )
     kept_outbox = {await outbox(None), await outbox(None, dead=True), await outbox("1 day")}
     await outbox("8 days")
     await outbox("90 days")
@@ -58,6 +64,8 @@ async def test_sweep_deletes_only_what_the_retention_no_longer_keeps(pool: Any) 
     result = await sweep(pool, Retention(), batch_size=2)  # batches smaller than the work
     assert result.ran
     assert (result.sessions, result.processed_messages, result.outbox) == (3, 3, 2)
+    assert result.login_failures == 2
+    assert await pool.fetchval("SELECT count(*) FROM login_failures") == 1
     assert {r["id"] for r in await pool.fetch("SELECT id FROM sessions")} == kept["sessions"]
     keys = {
         r["message_key"] for r in await pool.fetch("SELECT message_key FROM processed_messages")
@@ -106,7 +114,10 @@ async def test_mango_housekeep_sweeps_once(database_url: str, pool: Any) -> None
     await _fill(pool)
     run = await asyncio.to_thread(_housekeep, database_url=database_url)
     assert run.returncode == 0, run.stderr
-    assert "deleted 3 expired sessions, 3 redelivery keys, 2 sent outbox rows" in run.stdout
+    assert (
+        "deleted 3 expired sessions, 3 redelivery keys, 2 sent outbox rows, 2 failed log-ins"
+        in run.stdout
+    )
     run = await asyncio.to_thread(
         _housekeep, "--sent-outbox-days", "0", "--expired-sessions-days", "0",
         database_url=database_url,

@@ -248,6 +248,13 @@ async def running_backend_api(
         http_host="127.0.0.1",
     )
     spec = queue_spec(settings, CONTENT_QUEUE)
+    # Failed log-ins are shared through the database (as between replicas): every test
+    # starts without those of the tests before it.
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("DELETE FROM login_failures")
+    finally:
+        await connection.close()
     async with SqsBroker(**sqs.broker_options()) as broker:
         if create_queue:
             await broker.create_queue(spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 
 from tests.gateways.backend_api.conftest import PASSWORD, unique_email
@@ -166,6 +167,35 @@ async def test_login_brute_force_hits_the_rate_limit(start_backend_api):
             )
         )
         assert 429 in [s.status for s in statuses]
+
+
+async def test_login_limits_hold_across_replicas(start_backend_api):
+    """Two replicas share the failure count: failures split between them still block the
+    email on both, a success takes only its own attempt back, and the table keeps digests,
+    not addresses."""
+    async with start_backend_api() as one, start_backend_api() as two:
+        user = await one.user()
+        clients = [await one.client(), await two.client()]
+        for n in range(5):
+            answer = await clients[n % 2].call(
+                "POST", "/v1/auth/login", {"email": user.email, "password": "guess guess guess"}
+            )
+            assert answer.status == 401
+        for client in clients:
+            blocked = await client.call(
+                "POST", "/v1/auth/login", {"email": user.email, "password": PASSWORD}
+            )
+            assert blocked.status == 429
+        other = await two.user()  # a success on the same address does not count
+        assert (
+            await clients[0].call(
+                "POST", "/v1/auth/login", {"email": other.email, "password": PASSWORD}
+            )
+        ).status == 200
+        rows = await one.pool.fetch("SELECT key_hash FROM login_failures")
+        assert len(rows) == 10  # 5 per email, 5 per address; the success took its pair back
+        digest = hashlib.sha256(f"email:{user.email.lower()}".encode()).digest()
+        assert sum(row["key_hash"] == digest for row in rows) == 5
 
 
 async def test_invalid_credentials_answer_401(api):
