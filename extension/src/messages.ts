@@ -11,13 +11,18 @@ export type Request =
   | { type: "save"; creatives: Creative[] }
   | { type: "status" }
   | { type: "boards" }
-  | { type: "retry" };
+  | { type: "retry" }
+  /** The user has read the "not kept offline" notice. */
+  | { type: "dismiss" };
 
 export interface Status {
   savedToday: number;
   pending: number;
   lastError: string | null;
   lastErrorAt: number | null;
+  /** Saves given up on because storage is bounded, since the user last dismissed the notice. */
+  notKept: number;
+  notKeptAt: number | null;
 }
 
 export type BoardsAnswer = { ok: true; boards: Board[] } | { ok: false; error: string };

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { findCards } from "../src/content/anchor";
 import { PAUSE_GRACE_MS, PageController } from "../src/content/controller";
+import { NOT_KEPT_REASON } from "../src/background/queue";
 import type { Creative } from "../src/payload";
 import { dataText } from "./helpers";
 
@@ -174,6 +175,30 @@ describe("PageController", () => {
     expect(buttonOf(SSR_IDS[1]!).title).toContain("offline");
     c.setProgress({ queue: [], saved: {}, failed: { [SSR_IDS[1]!]: "HTTP 400" } });
     expect(buttonOf(SSR_IDS[1]!).dataset["state"]).toBe("failed");
+    c.stop();
+  });
+
+  it("shows why a save was not kept: refused by the worker, or given up on by the queue", async () => {
+    setUpPage(SSR_IDS);
+    const refusal = "Not kept: the browser's storage for the extension is full, so this save could not be kept offline.";
+    const c = new PageController({
+      doc: document,
+      save: async () => {
+        throw new Error(refusal);
+      },
+      chooseBoard: () => undefined,
+    });
+    c.ingest(ssrBody());
+    c.start();
+    buttonOf(SSR_IDS[0]!).click();
+    await vi.waitFor(() => expect(buttonOf(SSR_IDS[0]!).dataset["state"]).toBe("failed"));
+    expect(buttonOf(SSR_IDS[0]!).title).toBe(refusal);
+    expect(buttonOf(SSR_IDS[0]!).textContent).toContain("Retry save");
+    // Pushed out of the offline queue by newer saves: failed, with the reason, saveable again.
+    c.setProgress({ queue: [], saved: {}, failed: { [SSR_IDS[1]!]: NOT_KEPT_REASON } });
+    expect(buttonOf(SSR_IDS[1]!).dataset["state"]).toBe("failed");
+    expect(buttonOf(SSR_IDS[1]!).title).toBe(NOT_KEPT_REASON);
+    expect(buttonOf(SSR_IDS[1]!).disabled).toBe(false);
     c.stop();
   });
 });

@@ -7,21 +7,85 @@
  * API is idempotent as a second line of defence). Failed sends back off exponentially
  * with jitter, or as long as the API's `Retry-After` says.
  *
- * Nothing is kept in memory across calls except a lock and a "drain running" flag,
- * which die with the service worker and need no recovery.
+ * Storage is bounded (`chrome.storage.local` has a quota; see the budgets in
+ * `../store`): at most `maxItems` saves and `budgetBytes` bytes wait offline. Past
+ * that, the newest saves are kept and the oldest given up on, never silently: each
+ * one given up on is marked failed with `NOT_KEPT_REASON` (its button on the page says
+ * so and offers to save again), and counted in `notKept` for the popup and the badge.
+ * A write the browser still rejects on its quota is retried with the remembered
+ * history halved, then with the queue halved too (same policy); if even an empty queue
+ * cannot be written, the new saves are refused with a `StorageFullError` (the page shows
+ * it) and counted in memory.
+ *
+ * Nothing is kept in memory across calls except a lock, a "drain running" flag and
+ * that last-resort count, which die with the service worker and need no recovery.
  */
 
 import type { Sender } from "../api";
 import type { Status } from "../messages";
 import { MAX_BATCH } from "../payload";
 import type { Creative } from "../payload";
-import { load, save } from "../store";
-import type { Counters, KeyValueStore, QueueItem, SavedMap } from "../store";
+import {
+  MAX_FAILED_REMEMBERED,
+  MAX_QUEUE_ITEMS,
+  MAX_SAVED_REMEMBERED,
+  QUEUE_BUDGET_BYTES,
+  clip,
+  isQuotaError,
+  jsonBytes,
+  load,
+  save,
+} from "../store";
+import type { Counters, FailedMap, KeyValueStore, NotKept, QueueItem, SavedMap, StoredState } from "../store";
 
-/** Keep the "already saved" memory bounded; the oldest entries go first. */
-const MAX_SAVED_REMEMBERED = 5000;
 /** Stay well under the Ads API's body limit; a 413 splits further. */
 const MAX_BODY_BYTES = 512 * 1024;
+
+/** Why a save was given up on; shown on its button and, counted, in the popup. */
+export const NOT_KEPT_REASON =
+  "Not kept offline: the extension's offline storage was full. Open the page again once the Ads API is reachable and save it again.";
+
+/** The browser refused to store even an empty queue: the new saves could not be kept. */
+export class StorageFullError extends Error {
+  override readonly name = "StorageFullError";
+}
+
+/**
+ * Which saves fit the budgets: walks from the newest (latest `queuedAt`, later position
+ * on a tie) to the oldest, keeping each one that still fits. Kept items stay in queue order.
+ */
+export function fitQueue(
+  queue: QueueItem[],
+  maxItems: number,
+  budgetBytes: number,
+): { kept: QueueItem[]; evicted: QueueItem[]; bytes: number } {
+  const newestFirst = queue
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => b.item.queuedAt - a.item.queuedAt || b.index - a.index);
+  const keep = new Set<number>();
+  let bytes = 2; // "[]"
+  for (const { item, index } of newestFirst) {
+    if (keep.size >= maxItems) break;
+    const size = jsonBytes(item) + 1; // and its comma
+    if (bytes + size > budgetBytes) continue;
+    keep.add(index);
+    bytes += size;
+  }
+  return {
+    kept: queue.filter((_, i) => keep.has(i)),
+    evicted: queue.filter((_, i) => !keep.has(i)),
+    bytes,
+  };
+}
+
+/** What a queue write stores: the queue and what must change with it, atomically. */
+interface QueueState {
+  queue: QueueItem[];
+  failed: FailedMap;
+  notKept: NotKept;
+  saved?: SavedMap;
+  counters?: Counters;
+}
 
 export interface QueueOptions {
   store: KeyValueStore;
@@ -30,6 +94,10 @@ export interface QueueOptions {
   random?: () => number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Most saves kept waiting offline (default `MAX_QUEUE_ITEMS`). */
+  maxItems?: number;
+  /** Most bytes of saves kept waiting offline (default `QUEUE_BUDGET_BYTES`). */
+  budgetBytes?: number;
 }
 
 export interface DrainResult {
@@ -52,6 +120,10 @@ export class SaveQueue {
   private readonly random: () => number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxItems: number;
+  private readonly budgetBytes: number;
+  /** Saves refused when not even the `notKept` count could be stored (storage full). */
+  private unrecorded = 0;
   private lock: Promise<unknown> = Promise.resolve();
   private draining = false;
   private drainAgain = false;
@@ -63,6 +135,8 @@ export class SaveQueue {
     this.random = options.random ?? Math.random;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.maxItems = options.maxItems ?? MAX_QUEUE_ITEMS;
+    this.budgetBytes = options.budgetBytes ?? QUEUE_BUDGET_BYTES;
   }
 
   /** Runs read-modify-write sections of storage one at a time. */
@@ -79,14 +153,17 @@ export class SaveQueue {
   }
 
   /**
-   * Queues saves; returns how many were queued. A creative already queued is replaced
-   * (newer capture, maybe another board), one already saved to the same board is skipped.
+   * Queues saves; returns how many were queued and kept. A creative already queued is
+   * replaced (newer capture, maybe another board), one already saved to the same board is
+   * skipped. Over the budgets the oldest saves make room (see `fitQueue`); rejects with a
+   * `StorageFullError` when the browser cannot store any of them.
    */
   enqueue(creatives: Creative[]): Promise<number> {
     return this.locked(async () => {
-      const { queue, saved, failed } = await load(this.store, ["queue", "saved", "failed"]);
+      const state = await load(this.store, ["queue", "saved", "failed", "notKept"]);
+      const { queue, saved, failed } = state;
       const now = this.now();
-      let queued = 0;
+      const added = new Set<string>();
       for (const creative of creatives) {
         const done = saved[creative.library_id];
         const index = queue.findIndex((item) => item.creative.library_id === creative.library_id);
@@ -95,31 +172,110 @@ export class SaveQueue {
         if (index >= 0) queue[index] = item;
         else queue.push(item);
         delete failed[creative.library_id];
-        queued += 1;
+        added.add(creative.library_id);
       }
-      if (queued > 0) await save(this.store, { queue, failed });
-      return queued;
+      if (added.size === 0) return 0;
+      try {
+        const evicted = await this.write({ queue, failed, notKept: state.notKept });
+        return added.size - evicted.filter((item) => added.has(item.creative.library_id)).length;
+      } catch (error) {
+        if (error instanceof StorageFullError) await this.countNotKept(added.size);
+        throw error;
+      }
     });
   }
 
   /** Makes every queued item due now (the user pressed "Retry now"). */
   retryNow(): Promise<void> {
     return this.locked(async () => {
-      const { queue } = await load(this.store, ["queue"]);
-      for (const item of queue) item.notBefore = 0;
-      await save(this.store, { queue });
+      const state = await load(this.store, ["queue", "failed", "notKept"]);
+      for (const item of state.queue) item.notBefore = 0;
+      await this.write(state);
+    });
+  }
+
+  /** The user has read the "not kept offline" notice (popup): clears it and the badge. */
+  dismissNotKept(): Promise<void> {
+    return this.locked(async () => {
+      this.unrecorded = 0;
+      await save(this.store, { notKept: { count: 0, at: null, reason: null } });
     });
   }
 
   async status(): Promise<Status> {
-    const { queue, counters } = await load(this.store, ["queue", "counters"]);
+    const { queue, counters, notKept } = await load(this.store, ["queue", "counters", "notKept"]);
     const today = counters.day === localDay(this.now()) ? counters.savedToday : 0;
     return {
       savedToday: today,
       pending: queue.length,
       lastError: counters.lastError,
       lastErrorAt: counters.lastErrorAt,
+      notKept: notKept.count + this.unrecorded,
+      notKeptAt: notKept.at,
     };
+  }
+
+  /**
+   * Writes the queue and what goes with it, within the budgets: saves that do not fit are
+   * given up on visibly (marked failed, counted). When the browser still rejects the
+   * write on its quota, tries again with the saved/failed memories halved, then with
+   * the queue's budgets halved as well, down to an empty queue. Returns the items given
+   * up on and updates `state` to what was stored.
+   */
+  private async write(state: QueueState): Promise<QueueItem[]> {
+    let maxItems = this.maxItems;
+    let budgetBytes = this.budgetBytes;
+    let maxSaved = MAX_SAVED_REMEMBERED;
+    let maxFailed = MAX_FAILED_REMEMBERED;
+    for (let attempt = 0; ; attempt++) {
+      const { kept, evicted, bytes } = fitQueue(state.queue, maxItems, budgetBytes);
+      const failed = { ...state.failed };
+      for (const item of evicted) {
+        delete failed[item.creative.library_id]; // re-inserted last: the newest entry
+        failed[item.creative.library_id] = NOT_KEPT_REASON;
+      }
+      const notKept: NotKept =
+        evicted.length === 0
+          ? state.notKept
+          : { count: state.notKept.count + evicted.length, at: this.now(), reason: NOT_KEPT_REASON };
+      const items: Partial<StoredState> = { queue: kept, failed: trimFailed(failed, maxFailed), notKept };
+      if (state.saved !== undefined) items.saved = trimSaved(state.saved, maxSaved);
+      if (state.counters !== undefined) items.counters = state.counters;
+      try {
+        await save(this.store, items);
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        if (kept.length === 0 && attempt > 0) {
+          throw new StorageFullError(
+            "Not kept: the browser's storage for the extension is full, so this save could not be kept offline. " +
+              "Open the page again once the Ads API is reachable and save it again.",
+          );
+        }
+        // Forget history first; from the second refusal on, pending saves too (newest kept).
+        if (state.saved === undefined) state.saved = (await load(this.store, ["saved"])).saved;
+        maxSaved = Math.floor(maxSaved / 2);
+        maxFailed = Math.floor(maxFailed / 2);
+        if (attempt > 0) {
+          maxItems = Math.floor(kept.length / 2);
+          budgetBytes = bytes;
+        }
+        continue;
+      }
+      Object.assign(state, items);
+      return evicted;
+    }
+  }
+
+  /** Counts saves that could not be stored at all, in storage if it still takes a small write. */
+  private async countNotKept(count: number): Promise<void> {
+    try {
+      const { notKept } = await load(this.store, ["notKept"]);
+      await save(this.store, {
+        notKept: { count: notKept.count + count, at: this.now(), reason: "the browser's storage for the extension is full" },
+      });
+    } catch {
+      this.unrecorded += count;
+    }
   }
 
   /**
@@ -192,7 +348,7 @@ export class SaveQueue {
       return second < 0 ? second : first + second;
     }
     return this.locked(async () => {
-      const state = await load(this.store, ["queue", "saved", "failed", "counters"]);
+      const state = await load(this.store, ["queue", "saved", "failed", "counters", "notKept"]);
       const now = this.now();
       // Only items unchanged since they were read: a save re-queued meanwhile stays queued.
       const sentAt = new Map(batch.map((item) => [item.creative.library_id, item.queuedAt]));
@@ -207,13 +363,22 @@ export class SaveQueue {
           count += 1;
           return false;
         });
+        // Given up on (storage budget) while in flight, yet accepted: saved after all.
+        for (const item of batch) {
+          const id = item.creative.library_id;
+          if (accepted.has(id) && state.failed[id] === NOT_KEPT_REASON) {
+            delete state.failed[id];
+            state.saved[id] = { at: now, boardId: item.creative.board_id };
+            count += 1;
+          }
+        }
         // Anything sent but missing from `accepted` is retried like a failure.
         for (const item of state.queue) {
           if (isSent(item)) this.deferItem(item, "not accepted by the Ads API", null);
         }
         counters.savedToday += count;
         if (count > 0) counters.lastError = null; // the API works again: stale errors mislead
-        await save(this.store, { queue: state.queue, saved: trimSaved(state.saved), counters });
+        await this.write({ ...state, counters });
         return count;
       }
       if (result.kind === "retry") {
@@ -223,20 +388,20 @@ export class SaveQueue {
       } else {
         state.queue = state.queue.filter((item) => {
           if (!isSent(item)) return true;
-          state.failed[item.creative.library_id] = result.error;
+          state.failed[item.creative.library_id] = clip(result.error);
           return false;
         });
       }
-      counters.lastError = result.error;
+      counters.lastError = clip(result.error);
       counters.lastErrorAt = now;
-      await save(this.store, { queue: state.queue, failed: state.failed, counters });
+      await this.write({ ...state, counters });
       return -1;
     });
   }
 
   private deferItem(item: QueueItem, error: string, retryAfterMs: number | null): void {
     item.attempts += 1;
-    item.lastError = error;
+    item.lastError = clip(error);
     item.notBefore = this.now() + (retryAfterMs ?? this.backoffMs(item.attempts));
   }
 
@@ -246,9 +411,15 @@ export class SaveQueue {
   }
 }
 
-function trimSaved(saved: SavedMap): SavedMap {
+function trimSaved(saved: SavedMap, max: number): SavedMap {
   const entries = Object.entries(saved);
-  if (entries.length <= MAX_SAVED_REMEMBERED) return saved;
+  if (entries.length <= max) return saved;
   entries.sort((a, b) => b[1].at - a[1].at);
-  return Object.fromEntries(entries.slice(0, MAX_SAVED_REMEMBERED));
+  return Object.fromEntries(entries.slice(0, max));
+}
+
+/** Keeps the `max` newest entries (Library IDs are not array indices: insertion order holds). */
+function trimFailed(failed: FailedMap, max: number): FailedMap {
+  const entries = Object.entries(failed);
+  return entries.length <= max ? failed : Object.fromEntries(entries.slice(entries.length - max));
 }

@@ -45,6 +45,8 @@ export class PageController {
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly clicked = new Map<string, "saving" | "failed">();
+  /** Why the service worker refused a click's save (e.g. storage full), for the button's title. */
+  private readonly clickErrors = new Map<string, string>();
   private progress: SaveProgress = { queue: [], saved: {}, failed: {} };
   private cards: AnchoredCard[] = [];
   private toolbar: Toolbar | null = null;
@@ -147,7 +149,7 @@ export class PageController {
     if (this.paused) return ["paused", "Saving is paused: no ad data captured on this page"];
     if (!this.creatives.has(libraryId)) return ["unavailable", "No ad data was captured for this card"];
     const clicked = this.clicked.get(libraryId);
-    if (clicked === "failed") return ["failed", "The extension could not queue this save"];
+    if (clicked === "failed") return ["failed", this.clickErrors.get(libraryId) ?? "The extension could not queue this save"];
     if (clicked === "saving") return ["saving", ""];
     const queued = this.progress.queue.find((item) => item.creative.library_id === libraryId);
     if (queued !== undefined) return ["saving", queued.lastError === null ? "" : `Retrying: ${queued.lastError}`];
@@ -187,15 +189,22 @@ export class PageController {
       .filter((c): c is Creative => c !== undefined)
       .map((c) => ({ ...c, board_id: this.boardId }));
     if (this.paused || creatives.length === 0) return;
-    for (const c of creatives) this.clicked.set(c.library_id, "saving");
+    for (const c of creatives) {
+      this.clicked.set(c.library_id, "saving");
+      this.clickErrors.delete(c.library_id);
+    }
     this.refresh();
     try {
       const queued = await this.deps.save(creatives);
       // Nothing queued (already saved meanwhile): storage will not change, so stop waiting for it.
       if (queued === 0) for (const c of creatives) this.clicked.delete(c.library_id);
       this.refresh();
-    } catch {
-      for (const c of creatives) this.clicked.set(c.library_id, "failed");
+    } catch (error) {
+      const reason = error instanceof Error && error.message !== "" ? error.message : null;
+      for (const c of creatives) {
+        this.clicked.set(c.library_id, "failed");
+        if (reason !== null) this.clickErrors.set(c.library_id, reason);
+      }
       this.refresh();
     }
   }

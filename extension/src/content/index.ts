@@ -24,7 +24,9 @@ const controller = new PageController({
     return answer.queued;
   },
   chooseBoard(boardId: string | null): void {
-    void load(store, ["settings"]).then(({ settings }) => save(store, { settings: { ...settings, boardId } }));
+    void load(store, ["settings"])
+      .then(({ settings }) => save(store, { settings: { ...settings, boardId } }))
+      .catch(() => undefined); // only the choice is not remembered: this page's saves still carry it
   },
 });
 

@@ -41,7 +41,11 @@ el<HTMLFormElement>("form").addEventListener("submit", (event) => {
   void (async () => {
     if (!(await allowOrigin(apiUrl))) return;
     const { settings } = await load(store, ["settings"]);
-    await save(store, { settings: { ...settings, apiUrl, token: tokenInput.value.trim() } });
+    try {
+      await save(store, { settings: { ...settings, apiUrl, token: tokenInput.value.trim() } });
+    } catch (error) {
+      return show(false, `The settings could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+    }
     show(true, "Saved.");
   })();
 });
