@@ -671,12 +671,13 @@ def _section(
             "handler's rate is the client's limit more than the server's.",
             "The FastAPI peer checks a static token without a database; the Ads API checks "
             "its token in PostgreSQL, cached for a few seconds.",
-            "The Ads API coalesces: its intake batcher packs the creatives of the requests "
-            "that arrive while a batch is being sent (and for up to 2 ms more) into one "
-            "CreativesCollected message per user (up to 100 creatives or the body limit), "
-            "and answers each request once that message is on the queue. With 64 "
-            "connections a batch holds at most 64 creatives here, hence the SQS calls per "
-            "1,000 creatives; the publisher sends up to 10 messages per SendMessageBatch.",
+            "The Ads API coalesces: one batch at a time goes to its intake batcher, which "
+            "packs the creatives into one CreativesCollected message per user (up to 100 "
+            "creatives or the body limit) and answers each request once that message is on "
+            "the queue; the next batch holds the requests that arrived meanwhile and waits "
+            "(up to 5 ms) for as many as the previous batch held. With 64 connections a "
+            "batch holds at most 64 creatives here, so 15.6 SQS calls per 1,000 creatives "
+            "is the floor; the publisher sends up to 10 messages per SendMessageBatch.",
             "Each request of the Ads API waits for one SQS round trip (202 means the queue "
             "holds the creative), so with a fixed number of connections its rate is "
             "bounded by connections / latency, not by its CPU alone.",

@@ -2,33 +2,48 @@
 
 At one creative per request and one message per creative, SQS calls (about a millisecond
 of CPU each in aiobotocore, and the bill) would dominate the Ads API. The gateway instead
-asks this actor with each request's :class:`~gateways.ads_api.intake.Intake`; the actor
-takes every request queued meanwhile (waiting ``linger`` seconds for more, up to
-``max_batch`` requests), packs their creatives per user into ``CreativesCollected``
-messages (:func:`~gateways.ads_api.intake.pack`: up to ``max_creatives`` per message or
-the queue's body limit), publishes them through the queue's publisher (which sends up to
-ten messages per ``SendMessageBatch``), and answers each request once every message that
-holds its creatives is on the queue: 202 still means "the queue holds it".
+asks this actor with an :class:`IntakeBatch` of requests' intakes (gathered by its
+:class:`~gateways.ads_api.collector.IntakeCollector`) or with one
+:class:`~gateways.ads_api.intake.Intake`; the actor takes every message queued meanwhile
+(waiting ``linger`` seconds for more, up to ``max_batch`` messages), packs their creatives
+per user into ``CreativesCollected`` messages (:func:`~gateways.ads_api.intake.pack`: up
+to ``max_creatives`` per message or the queue's body limit), publishes them through the
+queue's publisher (which sends up to ten messages per ``SendMessageBatch``), and answers
+each request once every message that holds its creatives is on the queue: 202 still
+means "the queue holds it".
 
 A request fails (503, or 413) only when a message holding its creatives failed; another
 request's failure does not touch it. A request whose creatives spilled over two messages
 may be answered 503 with some of them queued: the client sends again and the Ads Consumer
 stores each creative once (it upserts per creative, whatever message carries it).
 
-Several instances share the mailbox, so one batch is collected while another waits for
-the queue; under load each batch holds every request that arrived during a round trip.
+The gateway's collector already lingers and sends one batch at a time, so the service
+runs this actor with no linger of its own; several instances sharing the mailbox serve
+callers that ask with single intakes concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gateways.ads_api.intake import Intake, pack
 from mango import ActorRef, BatchActor, Publish, new_trace_id
 
-__all__ = ["IntakeBatcher"]
+__all__ = ["IntakeBatch", "IntakeBatcher"]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeBatch:
+    """Several requests' intakes in one ask (from the gateway's ``IntakeCollector``).
+
+    Answered with one outcome per intake, in order: its message ids, or the exception
+    instance that failed it.
+    """
+
+    intakes: tuple[Intake, ...]
 
 
 class IntakeBatcher(BatchActor):
@@ -66,16 +81,28 @@ class IntakeBatcher(BatchActor):
         self.creatives = 0
 
     async def receive_batch(self, messages: list[Any]) -> list[Any]:
-        """Pack, publish, and answer each intake with the ids of its messages (or the error)."""
+        """Pack, publish, and answer each intake with the ids of its messages (or the error).
+
+        An ``IntakeBatch`` is answered with the list of its intakes' outcomes.
+        """
         results: list[Any] = [None] * len(messages)
         intakes: list[Intake] = []
-        positions: list[int] = []
+        positions: list[int] = []  # the index in ``results`` of each intake's outcome
+        batches: list[tuple[int, int, int]] = []  # (message index, first, end) in results
         for index, item in enumerate(messages):
             if isinstance(item, Intake):
                 intakes.append(item)
                 positions.append(index)
+            elif isinstance(item, IntakeBatch):
+                first = len(results)
+                results.extend([None] * len(item.intakes))
+                intakes.extend(item.intakes)
+                positions.extend(range(first, len(results)))
+                batches.append((index, first, len(results)))
             else:
-                results[index] = TypeError(f"IntakeBatcher accepts Intake, not {type(item)}")
+                results[index] = TypeError(
+                    f"IntakeBatcher accepts Intake or IntakeBatch, not {type(item)}"
+                )
         packed = pack(intakes, max_body_bytes=self.max_body_bytes, max_creatives=self.max_creatives)
         traces = [
             part.message.request_id
@@ -122,4 +149,6 @@ class IntakeBatcher(BatchActor):
         self.batches += 1
         self.messages += len(packed)
         self.creatives += sum(len(intake.creatives) for intake in intakes)
-        return results
+        for index, first, end in batches:
+            results[index] = results[first:end]
+        return results[: len(messages)]

@@ -69,7 +69,7 @@ async def _start(context: ServiceContext) -> None:
             max_body_bytes=max_message_bytes,
             max_creatives=settings.intake_max_creatives,
             max_batch=settings.intake_max_requests,
-            linger=settings.intake_linger_seconds,
+            linger=0.0,  # the gateway's IntakeCollector lingers, once per batch
             publish_timeout=settings.publish_timeout_seconds,
         ),
         name=f"{SERVICE_NAME}:intake",
@@ -88,6 +88,8 @@ async def _start(context: ServiceContext) -> None:
             publish_timeout=settings.publish_timeout_seconds,
             cors_origins=settings.cors_origins,
             list_boards=boards,
+            intake_linger=settings.intake_linger_seconds,
+            intake_max_requests=settings.intake_max_requests,
             port=settings.port,
             **options,
         ),

@@ -34,9 +34,10 @@ class AdsApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds a successful token check is reused; a revoked token stops working after it."""
     publish_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 10.0
     """Seconds to wait for the queue to take a request's creatives before answering 503."""
-    intake_linger_seconds: Annotated[float, Meta(ge=0, le=1)] = 0.002
-    """Seconds the intake batcher waits for more requests to share a message (latency it
-    adds when the API is idle; under load batches fill while the queue answers)."""
+    intake_linger_seconds: Annotated[float, Meta(ge=0, le=1)] = 0.005
+    """Most seconds a batch of requests waits for more to share its messages: under load it
+    waits for as many requests as the previous batch held (clients answered together send
+    again together); an idle API sends a lone request at once."""
     intake_max_creatives: Annotated[int, Meta(ge=1, le=1000)] = 100
     """Most creatives in one queue message (the body limit may cut a message earlier)."""
     intake_max_requests: Annotated[int, Meta(ge=1, le=10_000)] = 256
@@ -44,7 +45,9 @@ class AdsApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     publisher_linger_seconds: Annotated[float, Meta(ge=0, le=1)] = 0.0
     """Seconds the queue publisher waits for a SendMessageBatch to fill (the intake batcher
     has coalesced the creatives already, so by default it does not wait)."""
-    intake_batchers: Annotated[int, Meta(ge=1, le=64)] = 2
-    """Intake batcher instances: batches collected while others wait for the queue."""
+    intake_batchers: Annotated[int, Meta(ge=1, le=64)] = 1
+    """Intake batcher instances. The gateway hands them one batch at a time (requests
+    arriving meanwhile form the next batch), so more than one only helps a gateway whose
+    previous batch is stuck until the publish timeout."""
     cors_origins: list[str] = msgspec.field(default_factory=list)
     """Origins allowed to call from a web page (comma-separated); the extension needs none."""

@@ -206,6 +206,33 @@ async def test_token_cache_shares_lookups_and_expires(pool):
     assert len(lookups) == 3  # ...for a second only
 
 
+async def test_cached_check_agrees_with_the_full_check(pool):
+    """The synchronous fast path answers only from the cache: None before a lookup and
+    after the ttl (revocation still takes effect within it), the cached principal
+    meanwhile, a 401 for a malformed header or a token recently found unknown."""
+    user_id = await create_user(pool, "fastpath@example.com")
+    token_id, token = await create_api_token(pool, user_id, "fastpath")
+    clock = FakeClock()
+    auth = TokenAuthenticator(
+        lambda candidate: authenticate_token(pool, candidate), ttl=2.0, clock=clock
+    )
+    header = f"Bearer {token}"
+    assert auth.authenticate_cached(header) is None  # never looked up
+    await auth.authenticate(header)
+    cached = auth.authenticate_cached(header)
+    assert cached is not None
+    assert cached.token_id == token_id
+    await revoke_api_token(pool, user_id, token_id)
+    clock.now += 2.1
+    assert auth.authenticate_cached(header) is None  # expired: the full check decides
+    with pytest.raises(ProblemError):
+        await auth.authenticate(header)
+    for bad in (header, None, "Basic abc", "Bearer not-a-token"):
+        with pytest.raises(ProblemError) as caught:
+            auth.authenticate_cached(bad)
+        assert caught.value.status == 401
+
+
 async def test_unreachable_token_store_is_a_503(postgres_server):
     """When the database cannot be reached the answer is 503 with Retry-After, not 500."""
     dead = postgres_server.dsn("no_such_database_" + "x" * 8)
