@@ -9,10 +9,12 @@ every phase returns a :class:`Measure` (wall time, SQS calls, process CPU time):
   time; receive up to 10, process and ``delete_message`` one at a time.
 - ``dramatiq``: Dramatiq with the ``dramatiq-sqs`` broker (boto3, 8 worker threads).
 - ``limit``: bare ``send_message_batch`` loops; bare receive-10 plus
-  ``delete_message_batch`` loops, no processing and no decoding. With
-  ``wire=True`` it carries mango's wire format (the four ``mango.*`` message attributes
-  on every message; receives ask for them and for the two system attributes mango reads),
-  so mango's runtime cost can be told apart from its wire-format cost.
+  ``delete_message_batch`` loops, no processing and no decoding, on a stock aiobotocore
+  client. With ``wire=True`` it carries mango's wire format (the four ``mango.*`` message
+  attributes on every message; receives ask for them and for the two system attributes
+  mango reads) on a client configured as mango's ``SqsBroker`` configures its own (no
+  client-side parameter validation, a fixed User-Agent), so mango's runtime cost can be
+  told apart from its wire format and client settings.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from mango.consumer import ConsumerOptions
 from mango.messages import message_type_name
 from mango.metrics import Metrics
 from mango.transport.base import ATTR_SENDER, ATTR_SENT_AT, ATTR_TRACE_ID, ATTR_TYPE, QueueSpec
-from mango.transport.sqs import SqsBroker
+from mango.transport.sqs import USER_AGENT, SqsBroker
 
 PUBLISHERS = 200  # concurrent callers asking the mango publisher
 LOOPS = 4  # concurrent loops of the limit (and receive pollers of mango)
@@ -91,8 +93,8 @@ class RawClient:
 
     async def __aenter__(self) -> RawClient:
         options = self.server.client_options()
-        if not self.validate:  # as mango's SqsBroker: no client-side parameter validation
-            options["config"] = AioConfig(parameter_validation=False)
+        if not self.validate:  # as mango's SqsBroker: no parameter validation, fixed User-Agent
+            options["config"] = AioConfig(parameter_validation=False, user_agent=USER_AGENT)
         self.client = await self._stack.enter_async_context(
             get_session().create_client("sqs", **options)
         )
@@ -138,7 +140,8 @@ async def limit(
 
     With ``wire``, every message carries mango's four attributes and receives ask for
     them, the two system attributes and the visibility timeout, as mango's do; and the
-    client skips botocore's parameter validation, as mango's does.
+    client skips botocore's parameter validation and sends a fixed User-Agent, as
+    mango's does.
     """
     receive_options: dict[str, Any] = {}
     if wire:

@@ -3,12 +3,13 @@
 It receives only as many messages as it has free slots (``concurrency``, independent of
 the batch size of 10); while some slots are free but fewer than a full batch, it first
 waits up to ``receive_linger`` for more to free, so a busy consumer makes full receive
-calls. A fixed pool of up to ``concurrency`` worker coroutines (started as needed) asks
-the target actor to handle each message, extends the visibility of
-slow handlers (heartbeat), deletes handled messages in batches, and on failure sets a
-backoff visibility and leaves the message, so the queue's redrive policy moves it to the
-dead-letter queue after maxReceiveCount. An undecodable message goes to the dead-letter
-queue at once with the reason.
+calls. Each received message is decoded and queued in the target actor's mailbox, in the
+order received, with a reply future; the reply's outcome is handled by a callback, not by
+a task per message: a success queues the message's delete (deletes go out in batches), a
+failure sets a backoff visibility and leaves the message, so the queue's redrive policy
+moves it to the dead-letter queue after maxReceiveCount. An undecodable message goes to
+the dead-letter queue at once with the reason. The heartbeat extends the visibility of
+slow handlers.
 
 Shutdown (``on_stop``): stop receiving, let in-flight messages finish within the grace
 period, release the rest (visibility 0, whether their handler had started or not) so
@@ -20,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
@@ -48,6 +50,7 @@ __all__ = ["ConsumerOptions", "ConsumerStats", "QueueConsumer", "WaitIdle"]
 log = structlog.get_logger("mango.consumer")
 
 SQS_MAX_VISIBILITY = 12 * 3600
+_PUT_PROGRESS_SECONDS = 5.0  # how often a poll loop waiting on a full mailbox reports
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,8 +133,15 @@ class WaitIdle:
 
 @dataclass(slots=True)
 class _InFlight:
+    """A received message until it is deleted, backed off, dead-lettered or released."""
+
     message: ReceivedMessage
     visible_until: float
+    context: dict[str, Any]
+    reply: asyncio.Future[Any] | None = None
+    handed: bool = False  # queued in the target's mailbox, or being dead-lettered
+    type_name: str = ""
+    queued_at: float = 0.0
 
 
 class QueueConsumer(Actor):
@@ -169,10 +179,8 @@ class QueueConsumer(Actor):
         self._probe = ""
         self._visibility = self.options.visibility_timeout or transport.spec.visibility_timeout
         self._in_flight: dict[str, _InFlight] = {}
-        # Received, not yet taken by a worker (FIFO), and the workers waiting for one.
-        self._ready: deque[_InFlight] = deque()
-        self._idle_workers: list[asyncio.Future[None]] = []
-        self._workers: list[asyncio.Task[None]] = []
+        # Tasks that back off, dead-letter or release a message after its handler failed.
+        self._follow_ups: set[asyncio.Task[None]] = set()
         self._drained = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._idle_changed = asyncio.Event()
@@ -223,6 +231,13 @@ class QueueConsumer(Actor):
         """Drain: stop receiving, finish or release in-flight work, flush deletes."""
         self._stopping = True
         await self._stop_pollers()
+        # Received but never queued (a poll loop stopped while the target's mailbox was
+        # full): nobody will handle them, so they go back at once.
+        unhanded = [entry for entry in self._in_flight.values() if not entry.handed]
+        if unhanded:
+            for entry in unhanded:
+                self._finish(entry)
+            await self._release([entry.message for entry in unhanded])
         if self._in_flight:
             log.info("consumer.draining", queue=self.transport.name, in_flight=len(self._in_flight))
             loop = asyncio.get_running_loop()
@@ -231,14 +246,18 @@ class QueueConsumer(Actor):
                 self._drained.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._drained.wait(), timeout=remaining)
-        # Late messages, started or not: remember them before cancelled handlers leave
-        # _in_flight, stop the workers, then hand the messages back.
-        leftover = [entry.message for entry in self._in_flight.values()]
-        self._ready.clear()
-        for worker in self._workers:
-            worker.cancel()
-        if self._workers:
-            await asyncio.wait(self._workers)
+        # Late messages, started or not: remember them before cancelled replies take them
+        # out of _in_flight; a cancelled reply makes the target skip a message it has not
+        # started (and drop the answer of one it has). Then hand the messages back.
+        late = list(self._in_flight.values())
+        leftover = [entry.message for entry in late]
+        for entry in late:
+            if entry.reply is not None:
+                entry.reply.cancel()
+        for task in self._follow_ups:
+            task.cancel()
+        if self._follow_ups:
+            await asyncio.wait(self._follow_ups)
         if leftover:
             await self._release(leftover)
             log.warning("consumer.released_late", queue=self.transport.name, count=len(leftover))
@@ -358,99 +377,94 @@ class QueueConsumer(Actor):
                     # A receive that returns at once must not spin the event loop.
                     await asyncio.sleep(0.02)
                 continue
-            self._start(messages)
+            await self._hand_over(messages)
 
-    def _start(self, messages: list[ReceivedMessage]) -> None:
-        visible_until = asyncio.get_running_loop().time() + self._visibility
+    async def _hand_over(self, messages: list[ReceivedMessage]) -> None:
+        """Queue ``messages`` in the target's mailbox, in order, each with a reply future.
+
+        The reply's outcome is handled by :meth:`_replied`, a callback: the path that
+        succeeds costs no task switch of its own. A full mailbox makes this wait
+        (backpressure) while the poll loop still reports progress; messages not yet
+        queued when the consumer stops are released at once.
+        """
+        loop = asyncio.get_running_loop()
+        visible_until = loop.time() + self._visibility
         self.stats.received += len(messages)
         self._m_received.inc(len(messages))
-        in_flight, ready = self._in_flight, self._ready
+        in_flight = self._in_flight
+        queue, target, decode = self.transport.name, self.target, self.codec.decode
+        entries: list[_InFlight] = []
         for message in messages:
-            entry = _InFlight(message, visible_until)
+            # The consumer's own log lines about the message carry this context
+            # explicitly; the handler's get it bound by the target's cell.
+            context = {
+                "queue": queue,
+                "actor": target.name,
+                "message_id": message.message_id,
+                "trace_id": message.attributes.get(ATTR_TRACE_ID),
+                "receive_count": message.receive_count,
+            }
+            entry = _InFlight(message, visible_until, context)
             in_flight[message.receipt_handle] = entry
-            ready.append(entry)
+            entries.append(entry)
         self.stats.in_flight = len(in_flight)
-        # Wake idle workers, then start new ones (up to ``concurrency``) for the rest.
-        waiting = len(ready)
-        while waiting and self._idle_workers:
-            waiter = self._idle_workers.pop()
-            if not waiter.done():
-                waiter.set_result(None)
-                waiting -= 1
-        name = self.ref.name
-        while waiting and len(self._workers) < self.options.concurrency:
-            index = len(self._workers)
-            self._workers.append(
-                self.runtime.start_task(self._work(), name=f"{name}:worker:{index}")
-            )
-            waiting -= 1
-
-    async def _work(self) -> None:
-        """One worker: handle ready messages one at a time, in the order received."""
-        loop = asyncio.get_running_loop()
-        ready = self._ready
-        while True:
-            if not ready:
-                waiter = loop.create_future()
-                self._idle_workers.append(waiter)
-                try:
-                    await waiter
-                finally:
-                    if not waiter.done():  # cancelled while idle
-                        waiter.cancel()
+        ready: list[tuple[_InFlight, Any, asyncio.Future[Any]]] = []
+        for entry in entries:
+            try:
+                decoded = decode(entry.message.body)
+            except MessageDecodeError as exc:
+                entry.handed = True
+                self._follow_up(self._settle(entry, self._dead_letter, f"undecodable: {exc}"))
                 continue
-            await self._process(ready.popleft())
+            entry.type_name = entry.message.attributes.get(ATTR_TYPE) or type(decoded).__name__
+            reply = entry.reply = loop.create_future()
+            reply.add_done_callback(partial(self._replied, entry))
+            ready.append((entry, decoded, reply))
+        index = 0
+        while index < len(ready):
+            try:
+                # Only a full mailbox makes the puts wait; report progress meanwhile.
+                async with asyncio.timeout(_PUT_PROGRESS_SECONDS):
+                    for entry, decoded, reply in ready[index:]:
+                        entry.queued_at = time.perf_counter()
+                        try:
+                            await target.tell_envelope(decoded, reply, entry.context)
+                        except Exception as exc:  # the target has stopped: a failure
+                            if not reply.done():
+                                reply.set_exception(exc)
+                        entry.handed = True
+                        index += 1
+            except TimeoutError:
+                if self._probe:
+                    self._liveness.beat(self._probe)  # type: ignore[union-attr]
 
-    async def _process(self, entry: _InFlight) -> None:
-        message = entry.message
-        context = {
-            "queue": self.transport.name,
-            "actor": self.target.name,
-            "message_id": message.message_id,
-            "trace_id": message.attributes.get(ATTR_TRACE_ID),
-            "receive_count": message.receive_count,
-        }
-        try:
-            await self._handle(message, context)
-        finally:
-            in_flight = self._in_flight
-            in_flight.pop(message.receipt_handle, None)
-            self.stats.in_flight = len(in_flight)
-            self._m_in_flight.set(len(in_flight))
-            self._slot_freed.set()
-            self._idle_changed.set()
-            if not in_flight:
-                self._drained.set()
-
-    async def _handle(self, message: ReceivedMessage, context: dict[str, Any]) -> None:
-        """Decode, ask the target, then delete, back off or dead-letter the message.
-
-        The consumer's own log lines about the message carry ``context`` explicitly (the
-        handler's get it bound by the target's cell), so nothing is bound per message on
-        the path that succeeds.
-        """
-        assert self._deletes is not None
-        try:
-            decoded = self.codec.decode(message.body)
-        except MessageDecodeError as exc:
-            await self._dead_letter(message, f"undecodable: {exc}", context)
+    def _replied(self, entry: _InFlight, reply: asyncio.Future[Any]) -> None:
+        """Delete a handled message, or start its backoff or dead-lettering."""
+        if reply.cancelled():  # released at shutdown
+            self._finish(entry)
             return
-        type_name = message.attributes.get(ATTR_TYPE) or type(decoded).__name__
-        started = time.perf_counter()
-        try:
-            await self.target.ask(decoded, timeout=None, context=context)
-        except RetryLater as exc:
+        exc = reply.exception()
+        if exc is None:
+            assert self._deletes is not None
+            self._m_duration.observe(time.perf_counter() - entry.queued_at)
+            stats = self.stats
+            stats.processed += 1
+            self._m_processed.inc()
+            type_name = entry.type_name
+            stats.by_type[type_name] = stats.by_type.get(type_name, 0) + 1
+            self._deletes.add(entry.message.receipt_handle)
+            self._finish(entry)
+        elif isinstance(exc, RetryLater):
             self.stats.retried += 1
             self._m_retried.inc()
-            log.info("message.retry_later", **context, reason=str(exc), delay=exc.delay)
-            await self._set_visibility(message, exc.delay, context)
-        except RejectMessage as exc:
-            await self._dead_letter(message, f"rejected: {exc}", context)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
+            log.info("message.retry_later", **entry.context, reason=str(exc), delay=exc.delay)
+            self._follow_up(self._settle(entry, self._set_visibility, exc.delay))
+        elif isinstance(exc, RejectMessage):
+            self._follow_up(self._settle(entry, self._dead_letter, f"rejected: {exc}"))
+        else:
             self.stats.failed += 1
             self._m_failed.inc()
+            message = entry.message
             delay = backoff_delay(
                 message.receive_count,
                 base=self.options.retry_backoff_min,
@@ -458,18 +472,40 @@ class QueueConsumer(Actor):
             )
             log.error(
                 "message.failed",
-                **context,
-                message_type=type_name,
+                **entry.context,
+                message_type=entry.type_name,
                 error=repr(exc),
                 retry_in=delay,
             )
-            await self._set_visibility(message, delay, context)
-        else:
-            self._m_duration.observe(time.perf_counter() - started)
-            self.stats.processed += 1
-            self._m_processed.inc()
-            self.stats.by_type[type_name] = self.stats.by_type.get(type_name, 0) + 1
-            self._deletes.add(message.receipt_handle)
+            self._follow_up(self._settle(entry, self._set_visibility, delay))
+
+    def _follow_up(self, work: Coroutine[Any, Any, None]) -> None:
+        task = self.runtime.start_task(work, name=f"{self.ref.name}:follow-up")
+        self._follow_ups.add(task)
+        task.add_done_callback(self._follow_ups.discard)
+
+    async def _settle(
+        self,
+        entry: _InFlight,
+        action: Callable[[ReceivedMessage, Any, dict[str, Any]], Awaitable[None]],
+        argument: Any,
+    ) -> None:
+        """Run ``action`` (backoff or dead-letter) on a message, then free its slot."""
+        try:
+            await action(entry.message, argument, entry.context)
+        finally:
+            self._finish(entry)
+
+    def _finish(self, entry: _InFlight) -> None:
+        in_flight = self._in_flight
+        in_flight.pop(entry.message.receipt_handle, None)
+        left = len(in_flight)
+        self.stats.in_flight = left
+        self._m_in_flight.set(left)
+        self._slot_freed.set()
+        self._idle_changed.set()
+        if not left:
+            self._drained.set()
 
     async def _dead_letter(
         self, message: ReceivedMessage, reason: str, context: dict[str, Any]

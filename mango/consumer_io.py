@@ -101,7 +101,8 @@ class BatchedReceipts:
             if len(self._pending) < 10 and not self._closing and self.linger > 0:
                 self._full.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), timeout=self.linger)
+                    async with asyncio.timeout(self.linger):  # no task, unlike wait_for
+                        await self._full.wait()
             while self._pending:
                 if self._concurrency == 1:
                     await self._flush_once()
@@ -124,7 +125,9 @@ class BatchedReceipts:
         self._flight_done.set()
 
     def _take(self) -> list[str]:
-        batch, self._pending = self._pending[:10], self._pending[10:]
+        # In place: copying the rest would cost O(pending) per batch.
+        batch = self._pending[:10]
+        del self._pending[:10]
         return batch
 
     async def _flush_once(self) -> None:

@@ -17,8 +17,8 @@ attempt the ask raises :class:`~mango.errors.PublishError`.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +46,9 @@ log = structlog.get_logger("mango.publisher")
 
 
 def new_trace_id() -> str:
-    """Return a fresh trace id (32 hex characters)."""
-    return uuid.uuid4().hex
+    """Return a fresh trace id (32 hex characters, 128 random bits)."""
+    # As random as uuid4().hex, without building a UUID object for every message.
+    return os.urandom(16).hex()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +104,16 @@ class QueuePublisher(BatchActor):
         self._batch_sizes = (metrics or process_metrics).publisher_batch_size.labels(
             queue=transport.name
         )
+        self._type_names = {cls: message_type_name(cls) for cls in codec.types}
 
     async def receive_batch(self, messages: list[Any]) -> list[Any]:
         """Encode, send in one batch, retry what failed; one result per message."""
         results: list[Any] = [None] * len(messages)
         pending: dict[str, OutgoingMessage] = {}
+        sent_at = f"{time.time():.3f}"  # one clock read for the batch that goes out now
         for index, request in enumerate(messages):
             try:
-                pending[str(index)] = self._entry(str(index), request)
+                pending[str(index)] = self._entry(str(index), request, sent_at)
             except (MessageTooLargeError, TypeError, ValueError) as exc:
                 results[index] = exc
         attempt = 0
@@ -148,28 +151,29 @@ class QueuePublisher(BatchActor):
             self.sent += 1
         return dict(outcome.failed)
 
-    def _entry(self, entry_id: str, request: Any) -> OutgoingMessage:
+    def _entry(self, entry_id: str, request: Any, sent_at: str) -> OutgoingMessage:
         if not isinstance(request, Publish):
             raise TypeError(f"QueuePublisher accepts Publish, not {type(request).__name__}")
         message = request.message
-        if type(message) not in self.codec.types:
+        type_name = self._type_names.get(type(message))
+        if type_name is None:
             raise TypeError(
                 f"{type(message).__name__} is not a message of queue {self.transport.name!r}"
             )
         body = self.codec.encode(message)
         if len(body) > self.transport.max_body_bytes:
             raise MessageTooLargeError(
-                f"{message_type_name(type(message))} message is {len(body)} bytes, over the "
+                f"{type_name} message is {len(body)} bytes, over the "
                 f"{self.transport.max_body_bytes}-byte limit of queue {self.transport.name!r}"
             )
         return OutgoingMessage(
             id=entry_id,
             body=body,
             attributes={
-                ATTR_TYPE: message_type_name(type(message)),
+                ATTR_TYPE: type_name,
                 ATTR_TRACE_ID: request.trace_id or new_trace_id(),
                 ATTR_SENDER: self.sender,
-                ATTR_SENT_AT: f"{time.time():.3f}",
+                ATTR_SENT_AT: sent_at,
             },
             delay_seconds=request.delay_seconds,
         )

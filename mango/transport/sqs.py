@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
 from collections import Counter
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
+import aiobotocore
+import botocore
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,6 +41,12 @@ if TYPE_CHECKING:
 __all__ = ["SqsBroker", "SqsQueue"]
 
 MAX_RETENTION_SECONDS = 14 * 24 * 3600
+# A fixed User-Agent: botocore otherwise rebuilds (and sanitizes, character by character)
+# its default one twice per request, about 0.1 ms of CPU per call, a seventh of a call.
+USER_AGENT = (
+    f"magic-mango aiobotocore/{aiobotocore.__version__} botocore/{botocore.__version__} "
+    f"lang/python#{platform.python_version()}"
+)
 _QUEUE_EXISTS = {
     "QueueAlreadyExists",
     "QueueNameExists",
@@ -112,6 +121,7 @@ class SqsBroker:
             # Every request is built here and in sqs_queue from checked values
             # (mango.transport.checks enforces the SQS rules first), so it is skipped.
             parameter_validation=False,
+            user_agent=USER_AGENT,
         )
         self.calls: Counter[str] = Counter()
         """Calls made to the endpoint by every queue of this broker, by SQS operation."""

@@ -15,7 +15,8 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, HTTPClientError
@@ -58,6 +59,24 @@ _STATS_ATTRIBUTES: list[Any] = [
 ]
 
 
+def _unavailable(exc: Exception, operation: str, queue: str) -> QueueUnavailableError | None:
+    """Return the QueueUnavailableError that ``exc`` stands for, or None if it is not one."""
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return QueueUnavailableError(f"SQS {operation} on {queue!r} failed after retries: {exc}")
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in _MISSING_QUEUE:
+            return QueueUnavailableError(
+                f"SQS queue {queue!r} does not exist; create it with `mango queues create`"
+            )
+        if status >= 500 or status == 429 or "Throttl" in code or "RequestThrottled" in code:
+            return QueueUnavailableError(
+                f"SQS {operation} on {queue!r} kept failing ({code or status}) after retries"
+            )
+    return None
+
+
 @contextmanager
 def unavailable_on_errors(operation: str, queue: str) -> Iterator[None]:
     """Turn "endpoint unreachable / overloaded / queue missing" into QueueUnavailableError.
@@ -72,26 +91,44 @@ def unavailable_on_errors(operation: str, queue: str) -> Iterator[None]:
     """
     try:
         yield
-    except (BotoConnectionError, HTTPClientError) as exc:
-        raise QueueUnavailableError(
-            f"SQS {operation} on {queue!r} failed after retries: {exc}"
-        ) from exc
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _MISSING_QUEUE:
-            raise QueueUnavailableError(
-                f"SQS queue {queue!r} does not exist; create it with `mango queues create`"
-            ) from exc
-        if status >= 500 or status == 429 or "Throttl" in code or "RequestThrottled" in code:
-            raise QueueUnavailableError(
-                f"SQS {operation} on {queue!r} kept failing ({code or status}) after retries"
-            ) from exc
-        raise
+    except (BotoConnectionError, HTTPClientError, ClientError) as exc:
+        error = _unavailable(exc, operation, queue)
+        if error is None:
+            raise
+        raise error from exc
 
 
-@contextmanager
-def counted_call(broker: SqsBroker, operation: str, queue: str) -> Iterator[None]:
+class _CountedCall:
+    """The context manager of :func:`counted_call` (a class: it wraps every SQS call)."""
+
+    __slots__ = ("_broker", "_operation", "_queue")
+
+    def __init__(self, broker: SqsBroker, operation: str, queue: str) -> None:
+        self._broker = broker
+        self._operation = operation
+        self._queue = queue
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self._broker.count_call(self._queue, self._operation, "ok")
+            return
+        cancelled = isinstance(exc, asyncio.CancelledError)
+        self._broker.count_call(self._queue, self._operation, "cancelled" if cancelled else "error")
+        if isinstance(exc, Exception):
+            error = _unavailable(exc, self._operation, self._queue)
+            if error is not None:
+                raise error from exc
+
+
+def counted_call(broker: SqsBroker, operation: str, queue: str) -> AbstractContextManager[None]:
     """Count one call to the endpoint and report failures as in :func:`unavailable_on_errors`.
 
     The outcome is ``ok``, ``error``, or ``cancelled`` (a long poll cut short at shutdown).
@@ -104,16 +141,7 @@ def counted_call(broker: SqsBroker, operation: str, queue: str) -> Iterator[None
     Raises:
         QueueUnavailableError: See :func:`unavailable_on_errors`.
     """
-    outcome = "error"
-    try:
-        with unavailable_on_errors(operation, queue):
-            yield
-        outcome = "ok"
-    except asyncio.CancelledError:
-        outcome = "cancelled"
-        raise
-    finally:
-        broker.count_call(queue, operation, outcome)
+    return _CountedCall(broker, operation, queue)
 
 
 class SqsQueue:
@@ -134,11 +162,9 @@ class SqsQueue:
         """Calls made through this handle, by SQS operation (successful or not)."""
         self._broker = broker
 
-    @contextmanager
-    def _call(self, operation: str, queue: str | None = None) -> Iterator[None]:
+    def _call(self, operation: str, queue: str | None = None) -> AbstractContextManager[None]:
         self.calls[operation] += 1
-        with counted_call(self._broker, operation, queue or self.name):
-            yield
+        return _CountedCall(self._broker, operation, queue or self.name)
 
     async def send_batch(self, entries: Sequence[OutgoingMessage]) -> BatchResult:
         """Send up to 10 messages with SendMessageBatch, retrying server-side failures.

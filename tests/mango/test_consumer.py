@@ -433,3 +433,40 @@ async def test_deletes_of_several_pollers_go_out_concurrently_and_all_land() -> 
     assert stats.processed == 120
     assert 1 < peak <= 3
     assert (await setup.queue.stats()).visible == 0
+
+
+async def test_messages_not_yet_queued_for_a_full_mailbox_are_released_at_stop() -> None:
+    """Messages received but not yet queued (the target's mailbox is full) go back to the
+    queue as soon as the consumer stops; those already queued are still handled."""
+    store = MemoryStore()
+    ledger = Ledger(gate=asyncio.Event())
+    queue = await MemoryBroker(store=store, auto_create=True).open_queue(
+        QueueSpec(name="jobs", visibility_timeout=30, max_receive_count=3)
+    )
+    options = ConsumerOptions(concurrency=10, shutdown_grace=30, **FAST)
+    async with Runtime(stop_timeout=1.0) as runtime:
+        worker = await runtime.spawn(lambda: JobWorker(ledger), name="worker", mailbox_size=1)
+        consumer = await runtime.spawn(
+            lambda: QueueConsumer(transport=queue, codec=codec, target=worker, options=options),
+            name="consumer",
+            stop_timeout=40,
+        )
+        entries = [
+            OutgoingMessage(id=str(i), body=codec.encode(Job(key=f"k{i}"))) for i in range(10)
+        ]
+        assert not (await queue.send_batch(entries)).failed
+        # One job handled (held by the gate), one in the mailbox, eight waiting for room.
+        while not (
+            ledger.running == 1
+            and worker.mailbox_depth == 1
+            and (await queue.stats()).in_flight == 10
+        ):
+            await asyncio.sleep(0.01)
+        stopping = asyncio.ensure_future(consumer.stop())
+        while (await queue.stats()).visible < 8:
+            await asyncio.sleep(0.01)
+        ledger.gate.set()  # type: ignore[union-attr]
+        await stopping
+        stats = await queue.stats()
+    assert sum(ledger.handled.values()) == 2
+    assert (stats.visible, stats.in_flight) == (8, 0)
