@@ -129,10 +129,13 @@ class ActorCell:
                 handle = dispatch.get(type(message))
                 try:
                     if context:
-                        with structlog.contextvars.bound_contextvars(**context):
+                        tokens = structlog.contextvars.bind_contextvars(**context)
+                        try:
                             result = await (
                                 handle(actor, message) if handle else actor.receive(message)
                             )
+                        finally:
+                            structlog.contextvars.reset_contextvars(**tokens)
                     else:
                         result = await (
                             handle(actor, message) if handle else actor.receive(message)

@@ -52,6 +52,7 @@ async def serve(
     Raises:
         EscalationError: An actor or task failed past its supervision policy.
     """
+    from mango.http.heap import tune_gc_for_serving
     from mango.runtime import Runtime
 
     names = [service.name for service in services]
@@ -69,6 +70,8 @@ async def serve(
                 log.info("service.started", service=service.name)
             if settings.health_port is not None:
                 await _serve_health(context, settings.health_port)
+            # Everything long-lived exists now (pools, SQS clients, applications).
+            tune_gc_for_serving()
             if on_started is not None:
                 on_started(context)
             await runtime.wait_stopped()

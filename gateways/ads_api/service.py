@@ -20,7 +20,6 @@ from gateways.ads_api.intake import BoardSummary
 from gateways.ads_api.ratelimit import TokenBucketLimiter
 from gateways.ads_api.settings import SETTINGS_PREFIX, AdsApiSettings
 from mango import Resource
-from mango.http import tune_gc_for_serving
 from mango.service import Service, ServiceContext
 from mango.settings import load_settings
 
@@ -95,8 +94,6 @@ async def _start(context: ServiceContext) -> None:
         ),
         name=SERVICE_NAME,
     )
-    # Everything long-lived exists now (database pool, SQS client, application).
-    tune_gc_for_serving()
 
 
 def _not_configured() -> Pool:

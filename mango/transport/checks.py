@@ -46,7 +46,8 @@ _INVALID_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 # After a strict UTF-8 decode (which refuses surrogates), the refused characters are the
 # C0 controls other than tab, newline and carriage return (one byte each in UTF-8), and
 # U+FFFE / U+FFFF, whose UTF-8 forms start with EF like every character U+F000-U+FFFF.
-_REFUSED_CONTROLS = tuple(bytes([code]) for code in range(0x20) if code not in (9, 10, 13))
+# Every byte but those controls: deleting them from a body leaves only refused controls.
+_KEEP = bytes(b for b in range(256) if b >= 0x20 or b in (9, 10, 13))
 _STRING_TYPE = "String"
 
 
@@ -119,13 +120,12 @@ def decode_body(body: bytes) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    # The answer of _INVALID_CHAR.search(text), from one-byte substring tests (a memchr
-    # each) where no character U+F000-U+FFFF can be: 20 us for 50 kB instead of 170.
+    # The answer of _INVALID_CHAR.search(text) without the regex where no character
+    # U+F000-U+FFFF can be: deleting every allowed byte leaves the refused controls, if
+    # any (0.5 us for a small body, ~20 us for 50 kB; the regex takes 170).
     if b"\xef" in body:
         return None if _INVALID_CHAR.search(text) else text
-    if any(control in body for control in _REFUSED_CONTROLS):
-        return None
-    return text
+    return None if body.translate(None, _KEEP) else text
 
 
 def check_send_batch(
