@@ -193,9 +193,10 @@ def new_intake(
         ProblemError: 413 when one creative alone exceeds the queue's body limit.
     """
     stamp = round(time.time(), 3) if received_at is None else received_at
-    sizes = [encoded_size(creative) for creative in creatives]
     room = _room(user_id, max_body_bytes)
-    for creative, size in zip(creatives, sizes, strict=True):
+    sizes = []
+    for creative in creatives:
+        size = encoded_size(creative)
         if size > room:
             raise ProblemError(
                 413,
@@ -203,6 +204,7 @@ def new_intake(
                 f"({room} bytes encoded); shorten its texts or cards",
                 type="urn:mango:problem:creative-too-large",
             )
+        sizes.append(size)
     return Intake(user_id, creatives, sizes, request_id, stamp)
 
 

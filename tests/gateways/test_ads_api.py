@@ -226,6 +226,26 @@ async def test_wrong_content_type_is_a_415(start_ads_api):
         assert "application/json" in body["detail"]
 
 
+async def test_json_content_types_are_accepted_in_any_spelling(start_ads_api):
+    """The exact ``application/json`` (the extension's, checked without parsing) and the
+    spellings that parse to JSON are accepted; a header that parses to another type is a
+    415 quoting the parsed type."""
+    async with start_ads_api() as api:
+        _, _, token = await api.new_token()
+        body = json.dumps(creative()).encode()
+        for content_type in (
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/vnd.mango+json",
+        ):
+            status, _, answer = await api.post_raw(body, token, content_type=content_type)
+            assert status == 202, (content_type, answer)
+        status, _, answer = await api.post_raw(body, token, content_type="text/plain; x=1")
+        assert status == 415
+        assert answer["detail"] == "expected application/json, got 'text/plain'"
+
+
 async def test_readyz_checks_database_and_queue(start_ads_api):
     """/readyz reports the database and the queue checks, both passing."""
     async with start_ads_api() as api:

@@ -83,6 +83,20 @@ def test_a_creative_too_large_alone_is_a_413_before_packing():
     assert "100000000000000" in str(caught.value.detail)
 
 
+def test_new_intake_measures_each_creative_and_names_the_first_too_large():
+    """Sizes are each creative's ``encoded_size`` in order; among several creatives too
+    large, the 413 names the first one sent."""
+    fitting = creatives(3, 0, body="x" * 10)
+    intake = new_intake(fitting, user_id="u", request_id="r", max_body_bytes=4000)
+    assert list(intake.sizes) == [encoded_size(c) for c in fitting]
+    mixed = creatives(1, 10) + creatives(2, 20, body="y" * 3000)
+    with pytest.raises(ProblemError) as caught:
+        new_intake(mixed, user_id="u", request_id="r", max_body_bytes=4000)
+    assert caught.value.status == 413
+    assert str(10**14 + 20) in str(caught.value.detail)
+    assert str(10**14 + 21) not in str(caught.value.detail)
+
+
 class FakePublisher(Actor):
     """Records published messages; fails those whose first creative is in ``failing``."""
 
