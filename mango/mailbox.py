@@ -4,6 +4,11 @@
 coroutine) costs about a third of the throughput. Here ``put`` appends and wakes one idle
 reader only when one is waiting; readers drain everything queued before they suspend.
 Several readers (the instances of an actor pool) may share one mailbox.
+
+With several readers, at most one is being woken at a time: a burst of puts wakes one
+reader, and each reader that takes a message while more are queued wakes the next. So
+readers whose handlers suspend still all get work, while a burst that one reader drains
+without suspending costs one spare wake-up instead of one per message.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ Envelope = tuple[Any, "asyncio.Future[Any] | None", "Mapping[str, Any] | None"]
 class Mailbox:
     """A bounded FIFO of envelopes with backpressure for writers."""
 
-    __slots__ = ("_capacity", "_closed", "_items", "_name", "_putters", "_readers")
+    __slots__ = ("_capacity", "_closed", "_items", "_name", "_putters", "_readers", "_waking")
 
     def __init__(self, *, capacity: int, name: str) -> None:
         if capacity < 1:
@@ -35,6 +40,7 @@ class Mailbox:
         self._readers: deque[asyncio.Future[None]] = deque()
         self._putters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        self._waking = 0  # readers woken that have not resumed yet
 
     @property
     def closed(self) -> bool:
@@ -64,8 +70,8 @@ class Mailbox:
                 "use tell() to wait for space"
             )
         self._items.append(envelope)
-        if self._readers:
-            self._wake_one(self._readers)
+        if self._readers and not self._waking:
+            self._wake_reader()
 
     async def put(self, envelope: Envelope) -> None:
         """Append an envelope, waiting while the mailbox is full (backpressure)."""
@@ -97,6 +103,8 @@ class Mailbox:
         envelope = self._items.popleft()
         if self._putters:
             self._wake_one(self._putters)
+        if self._items and self._readers and not self._waking:
+            self._wake_reader()  # more work than this reader: bring in the next one
         return envelope
 
     async def wait(self) -> None:
@@ -107,17 +115,31 @@ class Mailbox:
         self._readers.append(waiter)
         try:
             await waiter
-        finally:
+        except BaseException:
             if not waiter.done():
                 waiter.cancel()
+            elif not waiter.cancelled():
+                self._waking -= 1
+                if self._items and self._readers and not self._waking:
+                    self._wake_reader()  # cancelled after its wake-up: pass it on
+            raise
+        self._waking -= 1  # readers are only woken by _wake_reader
 
     def close(self) -> deque[Envelope]:
         """Refuse new messages; wake every waiter; return what was still queued."""
         self._closed = True
         left = self.take_all()
         while self._readers:
-            self._wake_one(self._readers)
+            self._wake_reader()
         return left
+
+    def _wake_reader(self) -> None:
+        while self._readers:
+            waiter = self._readers.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._waking += 1
+                return
 
     @staticmethod
     def _wake_one(waiters: deque[asyncio.Future[None]]) -> None:

@@ -108,10 +108,19 @@ def check_receive(max_messages: int, wait_seconds: float, visibility_timeout: in
 
 def message_size(body: bytes, attributes: Mapping[str, str]) -> int:
     """Return a message's size as SQS counts it: body plus attribute names, types, values."""
-    size = len(body)
-    for name, value in attributes.items():
-        size += len(name.encode()) + len(_STRING_TYPE) + len(value.encode())
+    size = len(body) + len(_STRING_TYPE) * len(attributes)
+    for name, value in attributes.items():  # ASCII text: as many bytes as characters
+        size += len(name) if name.isascii() else len(name.encode())
+        size += len(value) if value.isascii() else len(value.encode())
     return size
+
+
+def _acceptable_values(attributes: Mapping[str, str]) -> bool:
+    """Whether SQS accepts every character of the values (printable ASCII needs no regex)."""
+    for value in attributes.values():
+        if not (value.isascii() and value.isprintable()) and _INVALID_CHAR.search(value):
+            return False
+    return True
 
 
 def decode_body(body: bytes) -> str | None:
@@ -162,9 +171,7 @@ def check_send_batch(
                 f"not {entry.delay_seconds}"
             )
         _check_attributes(entry)
-        if decode_body(entry.body) is None or any(
-            _INVALID_CHAR.search(value) for value in entry.attributes.values()
-        ):
+        if decode_body(entry.body) is None or not _acceptable_values(entry.attributes):
             refused[entry.id] = (
                 INVALID_CONTENTS,
                 "body or attribute is not UTF-8 or has characters SQS refuses "
@@ -182,10 +189,17 @@ def _check_attributes(entry: OutgoingMessage) -> None:
             f"SQS allows at most {MAX_MESSAGE_ATTRIBUTES}"
         )
     for name, value in entry.attributes.items():
-        if not _ATTRIBUTE_NAME.fullmatch(name) or name.lower().startswith(("aws.", "amazon.")):
-            raise ValueError(f"message {entry.id!r}: invalid attribute name {name!r}")
+        if name not in _VALID_ATTRIBUTE_NAMES:
+            if not _ATTRIBUTE_NAME.fullmatch(name) or name.lower().startswith(("aws.", "amazon.")):
+                raise ValueError(f"message {entry.id!r}: invalid attribute name {name!r}")
+            if len(_VALID_ATTRIBUTE_NAMES) < _MAX_REMEMBERED_NAMES:
+                _VALID_ATTRIBUTE_NAMES.add(name)  # the same few names come with every message
         if not value:
             raise ValueError(f"message {entry.id!r}: attribute {name!r} has an empty value")
+
+
+_VALID_ATTRIBUTE_NAMES: set[str] = set()
+_MAX_REMEMBERED_NAMES = 1000
 
 
 def dead_letter_attributes(attributes: Mapping[str, str], reason: str) -> dict[str, str]:
