@@ -25,7 +25,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
-from mango import Actor
+from mango import Actor, cancel_and_wait
 
 __all__ = ["HOUSEKEEPING_LOCK_ID", "Housekeeper", "Retention", "SweepResult", "sweep"]
 
@@ -150,10 +150,8 @@ class Housekeeper(Actor):
 
     async def on_stop(self) -> None:
         """Stop the loop (a sweep in progress is cancelled; its batches stay deleted)."""
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.wait([self._loop])
-            self._loop = None
+        await cancel_and_wait(self._loop)
+        self._loop = None
 
     async def _run(self) -> None:
         # Spread replicas started together over the interval.

@@ -44,6 +44,7 @@ from mango import (
     MangoError,
     MessageCodec,
     Publish,
+    cancel_and_wait,
     handler,
 )
 from mango.http import Liveness
@@ -127,10 +128,8 @@ class OutboxRelay(Actor):
 
     async def on_stop(self) -> None:
         """Stop the loop; a round in progress is cancelled and its rows stay unsent."""
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.wait([self._loop])
-            self._loop = None
+        await cancel_and_wait(self._loop)
+        self._loop = None
         if self.liveness is not None and self._ref is not None:
             self.liveness.unregister(self._probe)
 

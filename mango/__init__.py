@@ -26,7 +26,7 @@ from mango.errors import (
 from mango.messages import Message, MessageCodec, message_type_name
 from mango.publisher import Publish, QueuePublisher, new_trace_id
 from mango.ref import ActorRef
-from mango.runtime import Resource, Runtime
+from mango.runtime import Resource, Runtime, cancel_and_wait
 from mango.supervision import Strategy, SupervisionPolicy
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "SupervisionPolicy",
     "UnhandledMessageError",
     "WaitIdle",
+    "cancel_and_wait",
     "handler",
     "message_type_name",
     "new_trace_id",

@@ -23,7 +23,7 @@ from mango.errors import EscalationError, RegistrationFrozenError
 from mango.ref import ActorRef
 from mango.supervision import SupervisionPolicy
 
-__all__ = ["Resource", "Runtime"]
+__all__ = ["Resource", "Runtime", "cancel_and_wait"]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Actor)
@@ -284,3 +284,14 @@ class Runtime:
             (cell.name, len(cell.mailbox), cell.processed, cell.failed, cell.restarts)
             for cell in self._cells
         ]
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` (if any) and wait until it has finished; never raises its outcome.
+
+    For an actor's ``on_stop`` ending a loop it started with :meth:`Runtime.start_task`.
+    """
+    if task is None:
+        return
+    task.cancel()
+    await asyncio.wait([task])

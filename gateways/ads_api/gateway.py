@@ -40,6 +40,7 @@ from mango import (
     MessageTooLargeError,
     PublishError,
     QueueUnavailableError,
+    cancel_and_wait,
 )
 from mango.http import HttpGateway, ProblemError, json_response, request_id
 from mango.http.openapi import openapi_route
@@ -106,10 +107,8 @@ class AdsApi(HttpGateway):
         try:
             await super().on_stop()
         finally:
-            if self._flusher is not None:
-                self._flusher.cancel()
-                await asyncio.wait([self._flusher])
-                self._flusher = None
+            await cancel_and_wait(self._flusher)
+            self._flusher = None
             self.collector.close()
 
     def routes(self) -> Iterable[web.AbstractRouteDef]:

@@ -42,6 +42,7 @@ from mango.http.middleware import make_gateway_middleware
 from mango.http.problems import json_response
 from mango.metrics import CONTENT_TYPE, Metrics
 from mango.metrics import metrics as process_metrics
+from mango.runtime import cancel_and_wait
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "HttpGateway"]
 
@@ -177,10 +178,8 @@ class HttpGateway(Actor):
         """Close the socket, let in-flight requests finish, then free the application."""
         self._stopped = True
         self._draining = True
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.wait([self._heartbeat])
-            self._heartbeat = None
+        await cancel_and_wait(self._heartbeat)
+        self._heartbeat = None
         if self._ref is not None:
             self.liveness.unregister(self._loop_probe)
         if self._runner is not None:
