@@ -10,14 +10,17 @@ time of a default mango consumer on an empty queue.
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from benchmarks import sqs_contenders as contenders
 from benchmarks.report import Section, SuiteOptions, Table, format_rate, spread
 from benchmarks.sqs_contenders import Measure
 from benchmarks.sqs_server import FauxqsServer
+from mango.http.heap import tune_gc_for_serving
 
 MESSAGES = 10_000  # per run of mango and the limit
 SLOW_MESSAGES = 5_000  # per run of the hand-written loop and Dramatiq (~600 msg/s)
@@ -45,6 +48,24 @@ class Runs:
     def calls_per_message(self) -> float:
         calls = sum(p.calls + c.calls for p, c in self.phases)
         return calls / sum(p.messages for p, _ in self.phases)
+
+
+@contextmanager
+def _serving_gc() -> Iterator[None]:
+    """The garbage-collector settings ``mango run`` applies, for every contender alike.
+
+    Every mango service runs with :func:`~mango.http.heap.tune_gc_for_serving` (the
+    start-up heap frozen, young collections ten times rarer); the suite measures mango
+    outside ``mango run``, so it applies the same settings to the whole process, and
+    restores the defaults afterwards.
+    """
+    thresholds = gc.get_threshold()
+    tune_gc_for_serving()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _rate_cells(rates: list[float]) -> list[str]:
@@ -81,7 +102,7 @@ async def run(options: SuiteOptions) -> Section:
         (hand, slow, lambda s: contenders.hand_written(s, slow)),
         (dramatiq, slow, lambda s: asyncio.to_thread(contenders.dramatiq_run, s, slow)),
     ]
-    with FauxqsServer() as server:
+    with FauxqsServer() as server, _serving_gc():
         for repeat in range(options.repeats):
             for runs, n, measure in plan:
                 print(f"  run {repeat + 1}/{options.repeats}: {runs.label} ({n:,})", flush=True)
@@ -212,7 +233,10 @@ async def run(options: SuiteOptions) -> Section:
         ],
         notes=[
             "Method: one fauxqs server (npm `fauxqs`, `tools/package.json`) started by the "
-            "suite on a free loopback port; one client process, asyncio's default loop. Each "
+            "suite on a free loopback port; one client process, asyncio's default loop, with "
+            "the garbage-collector settings `mango run` gives every service "
+            "(`tune_gc_for_serving`: start-up heap frozen, young threshold 10,000), for "
+            "every contender alike. Each "
             "run uses a fresh queue: the contender publishes its messages (timed), then "
             "consumes and deletes them all (timed from the consumer's start to the last "
             "delete). Runs are interleaved across contenders so noise hits all alike. "

@@ -11,6 +11,7 @@ import structlog
 from mango.actor import Actor
 from mango.batching import BatchActor
 from mango.errors import ActorDeadError, ActorStartError, EscalationError
+from mango.logs import message_log_context
 from mango.mailbox import Envelope, Mailbox
 from mango.ref import ActorRef
 from mango.supervision import RestartTracker, Strategy, SupervisionPolicy, backoff_delay
@@ -129,13 +130,13 @@ class ActorCell:
                 handle = dispatch.get(type(message))
                 try:
                     if context:
-                        tokens = structlog.contextvars.bind_contextvars(**context)
+                        token = message_log_context.set(context)
                         try:
                             result = await (
                                 handle(actor, message) if handle else actor.receive(message)
                             )
                         finally:
-                            structlog.contextvars.reset_contextvars(**tokens)
+                            message_log_context.reset(token)
                     else:
                         result = await (
                             handle(actor, message) if handle else actor.receive(message)

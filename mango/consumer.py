@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -30,6 +30,7 @@ import structlog
 
 from mango.actor import Actor, handler
 from mango.consumer_io import BatchedReceipts
+from mango.consumer_options import ConsumerOptions, ConsumerStats, WaitIdle
 from mango.errors import MessageDecodeError, RejectMessage, RetryLater
 from mango.http.health import Liveness
 from mango.messages import MessageCodec
@@ -51,84 +52,6 @@ log = structlog.get_logger("mango.consumer")
 
 SQS_MAX_VISIBILITY = 12 * 3600
 _PUT_PROGRESS_SECONDS = 5.0  # how often a poll loop waiting on a full mailbox reports
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConsumerOptions:
-    """How a consumer polls and retries.
-
-    Attributes:
-        concurrency: Most messages handled at once.
-        pollers: Receive loops; more than one helps only against a slow endpoint.
-        batch_size: Most messages per receive call (SQS allows 10).
-        wait_seconds: Long-poll wait of each receive call.
-        visibility_timeout: Seconds a received message stays invisible; the heartbeat
-            extends it for slow handlers. None uses the queue's own setting.
-        retry_backoff_min: Visibility after the first failure, in seconds.
-        retry_backoff_max: Upper bound of the failure visibility, in seconds.
-        error_backoff_max: Upper bound of the wait between failed receive calls.
-        shutdown_grace: Seconds in-flight messages get to finish at shutdown.
-        delete_linger: Seconds a delete waits for a full batch of 10.
-        receive_linger: Seconds a poll loop waits, when fewer slots than a full batch
-            are free (but some are), for more to free before it receives; 0 receives at
-            once whatever is free. An idle consumer (every slot free) never waits.
-        burst: Stop polling once the queue is drained (for tests and one-off jobs).
-        depth_sample_interval: Seconds between samples of the queue's depth for the
-            metrics (one GetQueueAttributes call each); 0 disables sampling.
-        max_silence: Seconds a poll loop may go without turning before ``/healthz``
-            reports it stuck; by default the long-poll wait plus the error backoff plus
-            a minute.
-    """
-
-    concurrency: int = 10
-    pollers: int = 1
-    batch_size: int = 10
-    wait_seconds: float = 20.0
-    visibility_timeout: int | None = None
-    retry_backoff_min: float = 2.0
-    retry_backoff_max: float = 300.0
-    error_backoff_max: float = 30.0
-    shutdown_grace: float = 25.0
-    delete_linger: float = 0.05
-    receive_linger: float = 0.05
-    burst: bool = False
-    depth_sample_interval: float = 15.0
-    max_silence: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1 or self.pollers < 1:
-            raise ValueError("concurrency and pollers must be >= 1")
-        if not 1 <= self.batch_size <= 10:
-            raise ValueError("batch_size must be between 1 and 10")
-        if not 0 <= self.wait_seconds <= 20:
-            raise ValueError("wait_seconds must be between 0 and 20")
-        if self.receive_linger < 0:
-            raise ValueError("receive_linger must be >= 0")
-
-
-@dataclass(slots=True)
-class ConsumerStats:
-    """Counters of one consumer, for tests, metrics and ``WaitIdle``."""
-
-    received: int = 0
-    processed: int = 0
-    failed: int = 0
-    retried: int = 0
-    dead_lettered: int = 0
-    released: int = 0
-    receive_calls: int = 0
-    empty_receives: int = 0
-    receive_errors: int = 0
-    in_flight: int = 0
-    delete_calls: int = 0
-    by_type: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class WaitIdle:
-    """Ask the consumer to answer once the queue is drained and nothing is in flight."""
-
-    check_queue: bool = True
 
 
 @dataclass(slots=True)
@@ -204,7 +127,8 @@ class QueueConsumer(Actor):
         self._m_retried = m.messages_retried.labels(**labels)
         self._m_dead = m.messages_dead_lettered.labels(**labels)
         self._m_duration = m.handler_duration.labels(**labels)
-        self._m_in_flight = m.messages_in_flight.labels(**labels)
+        # Read at scrape time: no gauge update on every message.
+        m.messages_in_flight.labels(**labels).set_function(self._in_flight.__len__)
         self._m_empty = m.empty_receives.labels(queue=self.transport.name)
         if self._liveness is not None:
             self._probe = name
@@ -387,39 +311,66 @@ class QueueConsumer(Actor):
         (backpressure) while the poll loop still reports progress; messages not yet
         queued when the consumer stops are released at once.
         """
+        ready = self._admit(messages)
+        # Straight into the mailbox while it has room: no timer, no await.
+        target = self.target
+        index = 0
+        queued_at = time.perf_counter()
+        for entry, decoded, reply in ready:
+            entry.queued_at = queued_at
+            try:
+                if not target.offer_envelope(decoded, reply, entry.context):
+                    break
+            except Exception as exc:  # the target has stopped: a failure
+                if not reply.done():
+                    reply.set_exception(exc)
+            entry.handed = True
+            index += 1
+        if index < len(ready):
+            await self._queue_waiting(ready[index:])
+
+    def _admit(
+        self, messages: list[ReceivedMessage]
+    ) -> list[tuple[_InFlight, Any, asyncio.Future[Any]]]:
+        """Track ``messages`` as in flight; decode each, with a reply future for its outcome.
+
+        An undecodable message goes to the dead-letter queue instead.
+        """
         loop = asyncio.get_running_loop()
         visible_until = loop.time() + self._visibility
         self.stats.received += len(messages)
         self._m_received.inc(len(messages))
         in_flight = self._in_flight
-        queue, target, decode = self.transport.name, self.target, self.codec.decode
-        entries: list[_InFlight] = []
+        queue, actor, decode = self.transport.name, self.target.name, self.codec.decode
+        ready: list[tuple[_InFlight, Any, asyncio.Future[Any]]] = []
         for message in messages:
             # The consumer's own log lines about the message carry this context
             # explicitly; the handler's get it bound by the target's cell.
             context = {
                 "queue": queue,
-                "actor": target.name,
+                "actor": actor,
                 "message_id": message.message_id,
                 "trace_id": message.attributes.get(ATTR_TRACE_ID),
                 "receive_count": message.receive_count,
             }
             entry = _InFlight(message, visible_until, context)
             in_flight[message.receipt_handle] = entry
-            entries.append(entry)
-        self.stats.in_flight = len(in_flight)
-        ready: list[tuple[_InFlight, Any, asyncio.Future[Any]]] = []
-        for entry in entries:
             try:
-                decoded = decode(entry.message.body)
+                decoded = decode(message.body)
             except MessageDecodeError as exc:
                 entry.handed = True
                 self._follow_up(self._settle(entry, self._dead_letter, f"undecodable: {exc}"))
                 continue
-            entry.type_name = entry.message.attributes.get(ATTR_TYPE) or type(decoded).__name__
+            entry.type_name = message.attributes.get(ATTR_TYPE) or type(decoded).__name__
             reply = entry.reply = loop.create_future()
             reply.add_done_callback(partial(self._replied, entry))
             ready.append((entry, decoded, reply))
+        self.stats.in_flight = len(in_flight)
+        return ready
+
+    async def _queue_waiting(self, ready: list[tuple[_InFlight, Any, asyncio.Future[Any]]]) -> None:
+        """Queue what did not fit, waiting for room; report progress while it takes."""
+        target = self.target
         index = 0
         while index < len(ready):
             try:
@@ -501,7 +452,6 @@ class QueueConsumer(Actor):
         in_flight.pop(entry.message.receipt_handle, None)
         left = len(in_flight)
         self.stats.in_flight = left
-        self._m_in_flight.set(left)
         self._slot_freed.set()
         self._idle_changed.set()
         if not left:

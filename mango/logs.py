@@ -7,20 +7,36 @@ stdlib loggers (aiohttp, botocore, asyncpg), so every line has the same shape: J
 in containers, a readable console format on a terminal.
 
 Every line carries ``timestamp`` (ISO 8601, UTC), ``level``, ``logger``, ``event``, the
-``service`` given here, and whatever the runtime bound in structlog's contextvars (actor,
-queue, message_id, trace_id, request_id).
+``service`` given here, whatever code bound in structlog's contextvars (the gateway's
+``request_id``, say), and the context of the message being handled (actor, queue,
+message_id, trace_id, receive_count).
+
+The message context is one ``ContextVar`` holding the mapping the consumer built for the
+message (:data:`message_log_context`), set once around each handler call: binding five
+keys through ``structlog.contextvars`` and resetting them took about 2 µs per message,
+a tenth of the consumer's own cost. :func:`merge_message_context` adds it to each event
+(after structlog's contextvars, which win on a clash); :func:`log_context` reads both.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Literal
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import IO, Any, Literal
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-__all__ = ["NOISY_LOGGERS", "LogFormat", "configure_logging"]
+__all__ = [
+    "NOISY_LOGGERS",
+    "LogFormat",
+    "configure_logging",
+    "log_context",
+    "merge_message_context",
+    "message_log_context",
+]
 
 LogFormat = Literal["auto", "json", "console"]
 
@@ -35,6 +51,30 @@ NOISY_LOGGERS: tuple[str, ...] = (
 """Third-party loggers kept at WARNING or above whatever the configured level."""
 
 _HANDLER_NAME = "mango"
+
+message_log_context: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "mango_message_log_context", default=None
+)
+"""The log context of the message being handled (set by the actor cell around a handler)."""
+
+
+def merge_message_context(logger: WrappedLogger, method_name: str, event: EventDict) -> EventDict:
+    """A structlog processor adding the handled message's context to ``event``.
+
+    Keys the event or structlog's contextvars already hold are kept.
+    """
+    context = message_log_context.get()
+    if context:
+        for key, value in context.items():
+            event.setdefault(key, value)
+    return event
+
+
+def log_context() -> dict[str, Any]:
+    """The context a log line would carry here: the message's, then structlog's contextvars."""
+    merged = dict(message_log_context.get() or {})
+    merged.update(structlog.contextvars.get_contextvars())
+    return merged
 
 
 def configure_logging(
@@ -68,6 +108,7 @@ def configure_logging(
 
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        merge_message_context,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -17,16 +17,16 @@ attempt the ask raises :class:`~mango.errors.PublishError`.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import structlog
 
 from mango.batching import BatchActor
 from mango.errors import MessageTooLargeError, PublishError, QueueUnavailableError
+from mango.ids import IdSeries
 from mango.messages import Message, MessageCodec, message_type_name
 from mango.metrics import Metrics
 from mango.metrics import metrics as process_metrics
@@ -45,14 +45,15 @@ __all__ = ["Publish", "QueuePublisher", "new_trace_id"]
 log = structlog.get_logger("mango.publisher")
 
 
+_trace_ids = IdSeries()
+
+
 def new_trace_id() -> str:
-    """Return a fresh trace id (32 hex characters, 128 random bits)."""
-    # As random as uuid4().hex, without building a UUID object for every message.
-    return os.urandom(16).hex()
+    """Return a fresh trace id: 32 hex characters, unique (see :mod:`mango.ids`)."""
+    return _trace_ids.next()
 
 
-@dataclass(frozen=True, slots=True)
-class Publish:
+class Publish(msgspec.Struct, frozen=True, gc=False):
     """Ask the publisher to send ``message``; the reply is the queue's message id.
 
     Attributes:

@@ -114,6 +114,23 @@ class ActorRef(Generic[M]):
                 f"actor {self.name!r} did not answer {type(message).__name__} within {timeout}s"
             ) from None
 
+    def offer_envelope(
+        self, message: M, reply: asyncio.Future[Any] | None, context: Mapping[str, Any] | None
+    ) -> bool:
+        """Queue ``message`` with a reply future if the mailbox has room; never waits.
+
+        Returns:
+            False when the mailbox is full (nothing was queued).
+
+        Raises:
+            ActorDeadError: The actor has stopped.
+        """
+        mailbox = self._mailbox
+        if len(mailbox) >= mailbox.capacity:
+            return False
+        mailbox.put_nowait((message, reply, context))
+        return True
+
     async def tell_envelope(
         self, message: M, reply: asyncio.Future[Any], context: Mapping[str, Any] | None
     ) -> None:

@@ -4,13 +4,20 @@ Two implementations share one contract suite: ``memory`` (in-process, SQS semant
 tests and ``mango dev``) and ``sqs`` (aiobotocore, any SQS-compatible endpoint). A
 :class:`QueueBroker` is a process-wide resource that opens :class:`QueueTransport` handles by
 queue name; the URL scheme (``memory://name`` or ``sqs://name``) selects the broker.
+
+The value types built for every message (entries, received messages, batch results) are
+frozen ``msgspec.Struct`` types rather than frozen dataclasses: built in C, several times
+cheaper per object, and, holding plain data only, left out of the garbage collector's
+tracking (``gc=False``), so they do not bring its collections sooner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+import msgspec
 
 __all__ = [
     "ATTR_DEAD_LETTER_REASON",
@@ -71,8 +78,7 @@ class QueueSpec:
         return dead_letter_name(self.name)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutgoingMessage:
+class OutgoingMessage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One entry of a send batch.
 
     Attributes:
@@ -84,12 +90,11 @@ class OutgoingMessage:
 
     id: str
     body: bytes
-    attributes: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = msgspec.field(default_factory=dict)
     delay_seconds: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReceivedMessage:
+class ReceivedMessage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A message handed out by ``receive``; invisible to others until it is deleted.
 
     Attributes:
@@ -109,16 +114,14 @@ class ReceivedMessage:
     sent_at: float
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteEntry:
+class DeleteEntry(msgspec.Struct, frozen=True, gc=False):
     """One entry of a delete batch: an entry id and the receipt handle to delete."""
 
     id: str
     receipt_handle: str
 
 
-@dataclass(frozen=True, slots=True)
-class VisibilityEntry:
+class VisibilityEntry(msgspec.Struct, frozen=True, gc=False):
     """One entry of a change-visibility batch."""
 
     id: str
@@ -126,8 +129,7 @@ class VisibilityEntry:
     timeout: int
 
 
-@dataclass(frozen=True, slots=True)
-class BatchResult:
+class BatchResult(msgspec.Struct, frozen=True, gc=False):
     """Per-entry outcome of a batch call.
 
     Attributes:
@@ -136,8 +138,8 @@ class BatchResult:
             that are not the sender's fault may be retried.
     """
 
-    successful: Mapping[str, str] = field(default_factory=dict)
-    failed: Mapping[str, tuple[str, str, bool]] = field(default_factory=dict)
+    successful: Mapping[str, str] = msgspec.field(default_factory=dict)
+    failed: Mapping[str, tuple[str, str, bool]] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

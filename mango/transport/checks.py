@@ -25,6 +25,7 @@ __all__ = [
     "check_queue_name",
     "check_receive",
     "check_send_batch",
+    "checked_send_sizes",
     "dead_letter_attributes",
     "decode_body",
     "message_size",
@@ -40,6 +41,8 @@ INVALID_CONTENTS = "InvalidMessageContents"
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# The ids mango's own batches use (positions), valid without the regex.
+_POSITION_IDS = frozenset(str(index) for index in range(MAX_BATCH_ENTRIES))
 _ATTRIBUTE_NAME = re.compile(r"(?!\.)(?!.*\.\.)[A-Za-z0-9_.-]{1,256}(?<!\.)")
 # SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 _INVALID_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -83,7 +86,7 @@ def check_batch_ids(ids: Sequence[str], *, operation: str) -> None:
             f"{operation}: {len(ids)} entries, but a batch holds at most {MAX_BATCH_ENTRIES}"
         )
     for entry_id in ids:
-        if not _ENTRY_ID.fullmatch(entry_id):
+        if entry_id not in _POSITION_IDS and not _ENTRY_ID.fullmatch(entry_id):
             raise ValueError(
                 f"{operation}: invalid entry id {entry_id!r} (1-80 of letters, digits, '-', '_')"
             )
@@ -155,8 +158,21 @@ def check_send_batch(
             a bad attribute name or empty value, or ``delay_seconds`` outside 0-900.
         MessageTooLargeError: A message exceeds ``max_body_bytes``; nothing may be sent.
     """
+    return checked_send_sizes(entries, max_body_bytes=max_body_bytes)[0]
+
+
+def checked_send_sizes(
+    entries: Sequence[OutgoingMessage], *, max_body_bytes: int
+) -> tuple[dict[str, tuple[str, str, bool]], list[int]]:
+    """:func:`check_send_batch`, also returning each entry's :func:`message_size`.
+
+    Raises:
+        ValueError: See :func:`check_send_batch`.
+        MessageTooLargeError: See :func:`check_send_batch`.
+    """
     check_batch_ids([entry.id for entry in entries], operation="send_batch")
     refused: dict[str, tuple[str, str, bool]] = {}
+    sizes: list[int] = []
     for entry in entries:
         size = message_size(entry.body, entry.attributes)
         if size > max_body_bytes:
@@ -165,6 +181,7 @@ def check_send_batch(
                 f"queue's limit of {max_body_bytes} bytes; nothing in the batch was sent. "
                 "Store large payloads elsewhere and send a reference, or raise the limit."
             )
+        sizes.append(size)
         if not 0 <= entry.delay_seconds <= MAX_DELAY_SECONDS:
             raise ValueError(
                 f"message {entry.id!r}: delay_seconds must be 0-{MAX_DELAY_SECONDS}, "
@@ -179,7 +196,7 @@ def check_send_batch(
                 "U+10000-U+10FFFF)",
                 True,
             )
-    return refused
+    return refused, sizes
 
 
 def _check_attributes(entry: OutgoingMessage) -> None:

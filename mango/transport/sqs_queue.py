@@ -36,9 +36,8 @@ from mango.transport.checks import (
     MAX_WAIT_SECONDS,
     check_batch_ids,
     check_receive,
-    check_send_batch,
+    checked_send_sizes,
     dead_letter_attributes,
-    message_size,
 )
 
 if TYPE_CHECKING:
@@ -177,14 +176,13 @@ class SqsQueue:
             ValueError: The batch breaks an SQS rule (see :mod:`mango.transport.checks`).
             QueueUnavailableError: The endpoint is unreachable after retries.
         """
-        failed = check_send_batch(entries, max_body_bytes=self.max_body_bytes)
+        failed, sizes = checked_send_sizes(entries, max_body_bytes=self.max_body_bytes)
         successful: dict[str, str] = {}
         group: list[OutgoingMessage] = []
         group_size = 0
-        for entry in entries:
+        for entry, size in zip(entries, sizes, strict=True):
             if entry.id in failed:
                 continue
-            size = message_size(entry.body, entry.attributes)
             if group and group_size + size > self.max_body_bytes:
                 await self._send_with_retries(group, successful, failed)
                 group, group_size = [], 0

@@ -193,6 +193,24 @@ async def test_tell_waits_when_the_mailbox_is_full_and_tell_nowait_raises() -> N
         assert await ref.ask(Get()) == 3
 
 
+async def test_offer_envelope_queues_only_while_there_is_room() -> None:
+    """offer_envelope() queues and returns True, returns False when full, raises once dead."""
+    gate = asyncio.Event()
+    async with Runtime() as runtime:
+        ref = await runtime.spawn(lambda: Account(gate), mailbox_size=1)
+        await ref.tell(Block())
+        await asyncio.sleep(0.01)  # the actor takes Block and waits on the gate
+        reply: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        assert ref.offer_envelope(Add(amount=2), reply, None) is True
+        assert ref.offer_envelope(Add(amount=5), None, None) is False
+        gate.set()
+        await reply
+        assert await ref.ask(Get()) == 2
+        await ref.stop()
+        with pytest.raises(ActorDeadError):
+            ref.offer_envelope(Add(amount=1), None, None)
+
+
 async def test_pool_instances_share_one_mailbox() -> None:
     """instances=N runs N handlers concurrently off one mailbox."""
     gate = asyncio.Event()

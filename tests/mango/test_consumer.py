@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import structlog
 
 from mango import Actor, Message, MessageCodec, RejectMessage, Runtime, handler
 from mango.consumer import ConsumerOptions, QueueConsumer, WaitIdle
 from mango.errors import RetryLater
+from mango.logs import log_context
 from mango.publisher import Publish, QueuePublisher
 from mango.transport import ATTR_DEAD_LETTER_REASON, OutgoingMessage, QueueSpec, QueueTransport
 from mango.transport.memory import MemoryBroker, MemoryStore
@@ -48,7 +48,7 @@ class JobWorker(Actor):
     @handler
     async def job(self, message: Job) -> None:
         ledger = self.ledger
-        ledger.contexts.append(structlog.contextvars.get_contextvars())
+        ledger.contexts.append(log_context())
         ledger.attempts[message.key] += 1
         ledger.running += 1
         ledger.peak = max(ledger.peak, ledger.running)

@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from mango import Actor, Message, Runtime, handler
-from mango.logs import NOISY_LOGGERS, configure_logging
+from mango.logs import NOISY_LOGGERS, configure_logging, log_context
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +88,42 @@ async def test_handler_lines_carry_the_context_the_runtime_binds():
     assert told["actor"] == "store"
     assert told["service"] == "ads-consumer"
     assert (told["queue"], told["message_id"], told["trace_id"]) == ("mango-ads", "m-7", "t-7")
+
+
+class Traced(Actor):
+    def __init__(self) -> None:
+        self.seen: list[dict[str, object]] = []
+
+    @handler
+    async def store(self, message: Stored) -> None:
+        with structlog.contextvars.bound_contextvars(trace_id="inner", step="save"):
+            self.seen.append(log_context())
+            logging.getLogger("myapp.db").warning("slow insert")
+            self.log.info("creative.stored", creative_id=message.creative_id)
+        self.seen.append(log_context())
+
+
+async def test_message_context_reaches_stdlib_records_and_yields_to_bound_contextvars():
+    """Inside a handler: stdlib records carry the message context too; keys bound in
+    structlog's contextvars win over it; log_context() reads both; nothing leaks after."""
+    stream = io.StringIO()
+    configure_logging(fmt="json", stream=stream)
+    traced = Traced()
+    async with Runtime(name="t") as runtime:
+        ref = await runtime.spawn(lambda: traced, name="traced")
+        await ref.tell(Stored(creative_id=1), context={"message_id": "m-1", "trace_id": "t-1"})
+        await ref.ask(Stored(creative_id=2), timeout=5)
+    inner, after, untold_inner, untold_after = traced.seen
+    assert inner == {"message_id": "m-1", "trace_id": "inner", "step": "save"}
+    assert after == {"message_id": "m-1", "trace_id": "t-1"}
+    assert untold_inner == {"trace_id": "inner", "step": "save"}
+    assert untold_after == {}
+    assert log_context() == {}
+    lines = json_lines(stream)
+    record = next(line for line in lines if line["event"] == "slow insert")
+    assert (record["message_id"], record["trace_id"], record["step"]) == ("m-1", "inner", "save")
+    stored = [line for line in lines if line["event"] == "creative.stored"]
+    assert [line.get("message_id") for line in stored] == ["m-1", None]
 
 
 def test_exceptions_are_formatted_into_the_json_line():

@@ -15,10 +15,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from mango import Actor, Message, MessageCodec, RejectMessage, Runtime, handler
 from mango.consumer import ConsumerOptions, ConsumerStats, QueueConsumer, WaitIdle
+from mango.logs import log_context
 from mango.publisher import Publish, QueuePublisher
 from mango.transport.base import (
     DeleteEntry,
@@ -68,7 +67,7 @@ class JobWorker(Actor):
         """Do a job as its ``mode`` says."""
         ledger = self.ledger
         ledger.attempts[message.key] += 1
-        context = structlog.contextvars.get_contextvars()
+        context = log_context()
         ledger.receive_counts[message.key].append(int(context.get("receive_count", 0)))
         if ledger.consumer is not None:
             ledger.empty_receives_at_handling.append(ledger.consumer.stats.empty_receives)
