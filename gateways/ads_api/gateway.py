@@ -120,6 +120,10 @@ class AdsApi(HttpGateway):
             openapi_route(ads_api_document()),
         ]
 
+    def direct_routes(self) -> Iterable[tuple[str, str]]:
+        """``POST /v1/creatives`` skips the router: it is nearly every request."""
+        return [("POST", "/v1/creatives")]
+
     def setup_app(self, app: web.Application) -> None:
         """Add CORS answers when origins are configured."""
         if self.cors_origins:

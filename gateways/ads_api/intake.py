@@ -139,6 +139,8 @@ def parse_creatives(body: bytes) -> list[Creative]:
 
 def dedupe(creatives: Sequence[Creative]) -> tuple[list[Creative], int]:
     """Keep one creative per Library ID (the last sent); return them and the repeat count."""
+    if len(creatives) == 1:  # the extension's usual request: nothing to compare
+        return list(creatives), 0
     unique = {creative.library_id: creative for creative in creatives}
     return list(unique.values()), len(creatives) - len(unique)
 
@@ -167,9 +169,13 @@ def _room(user_id: str, max_body_bytes: int) -> int:
     return max_body_bytes - ATTRIBUTES_ALLOWANCE - envelope
 
 
-@dataclass(frozen=True, slots=True)
-class Intake:
-    """One request's creatives on their way to the queue (what the batcher is asked)."""
+class Intake(msgspec.Struct, frozen=True, gc=False):
+    """One request's creatives on their way to the queue (what the batcher is asked).
+
+    A Struct rather than a frozen dataclass: made for every request, and a Struct is made
+    in C (the dataclass sets each field through ``object.__setattr__``). It holds no cycle,
+    so the garbage collector need not track it.
+    """
 
     user_id: str
     creatives: Sequence[Creative]

@@ -1,6 +1,8 @@
 """The gateway's request pipeline: request ids, body limit, problem answers, access log.
 
-One middleware wraps every request, including aiohttp's own 404/405/413 answers:
+One :class:`RequestPipeline` wraps every request, including aiohttp's own 404/405/413
+answers (as middleware) and the gateway's direct routes (called by the gateway's dispatch,
+see :class:`~mango.http.gateway.HttpGateway`):
 
 1. takes a sane incoming ``X-Request-Id`` or makes one, binds it in structlog's
    contextvars for the request, and echoes it in the response;
@@ -20,22 +22,20 @@ configured level costs one level check.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import os
 import re
-import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from mango.http.problems import ProblemError, problem_response
+from mango.ids import IdSeries
 from mango.metrics import Metrics
 
-__all__ = ["REQUEST_ID_HEADER", "make_gateway_middleware", "request_id"]
+__all__ = ["REQUEST_ID_HEADER", "RequestPipeline", "make_gateway_middleware", "request_id"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID_KEY = web.RequestKey("mango_request_id", str)
@@ -61,10 +61,47 @@ def make_gateway_middleware(*, max_body_size: int, metrics: Metrics) -> Middlewa
         max_body_size: Largest accepted request body in bytes.
         metrics: Where HTTP request counts and durations are recorded.
     """
-    record = _metric_recorder(metrics)
+    return RequestPipeline(max_body_size=max_body_size, metrics=metrics).middleware
 
-    @web.middleware
-    async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+
+class RequestPipeline:
+    """What every request of a gateway goes through (see the module docstring).
+
+    Used as aiohttp middleware (:attr:`middleware`) for routes the router resolves, and
+    called directly (:meth:`serve`) for the gateway's direct routes, which skip the router
+    and aiohttp's middleware chain: both answer, log and count a request alike.
+
+    Args:
+        max_body_size: Largest accepted request body in bytes.
+        metrics: Where HTTP request counts and durations are recorded.
+    """
+
+    def __init__(self, *, max_body_size: int, metrics: Metrics) -> None:
+        self.max_body_size = max_body_size
+        self._record = _metric_recorder(metrics)
+
+    @property
+    def middleware(self) -> Middleware:
+        """The pipeline as aiohttp middleware (the route template comes from the router)."""
+        serve = self.serve
+
+        @web.middleware
+        def gateway_middleware(
+            request: web.Request, handler: Handler
+        ) -> Awaitable[web.StreamResponse]:
+            # A plain function returning serve's coroutine: one frame less per request.
+            return serve(request, handler, _route_template(request))
+
+        return gateway_middleware
+
+    async def serve(self, request: web.Request, handler: Handler, route: str) -> web.StreamResponse:
+        """Answer ``request`` with ``handler``, as the pipeline does for every request.
+
+        Args:
+            request: The request.
+            handler: The route's handler.
+            route: The route template, for the metrics and the access log.
+        """
         rid = _accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         request[_REQUEST_ID_KEY] = rid
         started = time.perf_counter()
@@ -73,37 +110,37 @@ def make_gateway_middleware(*, max_body_size: int, metrics: Metrics) -> Middlewa
             # Inlined rather than a helper coroutine: one frame less on every request.
             try:
                 declared = request.content_length
-                if declared is not None and declared > max_body_size:
-                    raise _too_large(max_body_size)
+                if declared is not None and declared > self.max_body_size:
+                    raise _too_large(self.max_body_size)
                 response = await handler(request)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                response = _error_response(request, exc, max_body_size, rid)
+                response = _error_response(request, exc, self.max_body_size, rid)
             if not response.prepared:
                 response.headers[REQUEST_ID_HEADER] = rid
-            elapsed = time.perf_counter() - started
-            route = _route_template(request)
-            method = request.method if request.method in _KNOWN_METHODS else "OTHER"
-            status = response.status
-            record(route, method, status, elapsed)
-            quiet = status < 400 and request.path in _QUIET_PATHS
-            level = logging.DEBUG if quiet else logging.INFO
-            if _log_enabled(level):
-                log.log(
-                    level,
-                    "http.request",
-                    method=method,
-                    path=request.path[:256],
-                    route=route,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 3),
-                )
+            self._finish(request, route, response.status, time.perf_counter() - started)
         finally:
             structlog.contextvars.reset_contextvars(**tokens)
         return response
 
-    return gateway_middleware
+    def _finish(self, request: web.Request, route: str, status: int, elapsed: float) -> None:
+        """Count the request and write its ``http.request`` line."""
+        method = request.method if request.method in _KNOWN_METHODS else "OTHER"
+        self._record(route, method, status, elapsed)
+        # The route, not the path: no URL parsing for the usual answer.
+        quiet = status < 400 and route in _QUIET_PATHS
+        level = logging.DEBUG if quiet else logging.INFO
+        if _log_enabled(level):
+            log.log(
+                level,
+                "http.request",
+                method=method,
+                path=request.path[:256],
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 3),
+            )
 
 
 def _error_response(
@@ -129,25 +166,11 @@ def _error_response(
 def _accept_request_id(incoming: str | None) -> str:
     if incoming is not None and _SANE_REQUEST_ID.fullmatch(incoming):
         return incoming
-    return f"{_request_id_prefix}{next(_request_numbers):016x}"
+    return _request_ids.next()
 
 
-def _new_request_id_prefix() -> None:
-    """Start a new series of request ids: 64 random bits, then a counter.
-
-    Request ids must be unique, not secret (clients may send their own): a random
-    per-process prefix and a counter give 32 hex characters like ``uuid4().hex`` without
-    a system call per request. A forked child starts its own series.
-    """
-    global _request_id_prefix, _request_numbers
-    _request_id_prefix = secrets.token_hex(8)
-    _request_numbers = itertools.count(secrets.randbelow(1 << 32))
-
-
-_request_id_prefix = ""
-_request_numbers = itertools.count()
-_new_request_id_prefix()
-os.register_at_fork(after_in_child=_new_request_id_prefix)
+# Unique, not secret (clients may send their own): see mango.ids.
+_request_ids = IdSeries()
 
 
 def _metric_recorder(metrics: Metrics) -> Callable[[str, str, int, float], None]:
