@@ -36,6 +36,7 @@ __all__ = [
     "log_context",
     "merge_message_context",
     "message_log_context",
+    "unconfigure_logging",
 ]
 
 LogFormat = Literal["auto", "json", "console"]
@@ -150,13 +151,34 @@ def configure_logging(
         )
     )
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
-        root.removeHandler(old)
-        old.close()
+    _remove_handler(root)
     root.addHandler(handler)
     root.setLevel(numeric_level)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
+
+
+def unconfigure_logging(root_level: int = logging.WARNING) -> None:
+    """Undo :func:`configure_logging`: its handler, the third-party levels, structlog's setup.
+
+    For tests (and anything else that configures logging for a while).
+
+    Args:
+        root_level: The root logger's level to restore.
+    """
+    root = logging.getLogger()
+    _remove_handler(root)
+    root.setLevel(root_level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    structlog.reset_defaults()
+
+
+def _remove_handler(root: logging.Logger) -> None:
+    """Remove (and close) the handler :func:`configure_logging` added, if any."""
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+        old.close()
 
 
 class _ServiceAdder:

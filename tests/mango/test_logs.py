@@ -11,21 +11,15 @@ import pytest
 import structlog
 
 from mango import Actor, Message, Runtime, handler
-from mango.logs import NOISY_LOGGERS, configure_logging, log_context
+from mango.logs import configure_logging, log_context, unconfigure_logging
 
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     """Undo configure_logging after each test so other tests see the defaults."""
-    root = logging.getLogger()
-    level = root.level
+    level = logging.getLogger().level
     yield
-    for handler_ in [h for h in root.handlers if h.get_name() == "mango"]:
-        root.removeHandler(handler_)
-    root.setLevel(level)
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    structlog.reset_defaults()
+    unconfigure_logging(level)
     structlog.contextvars.clear_contextvars()
 
 

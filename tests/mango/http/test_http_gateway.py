@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 
 from mango.http import HttpGateway, ProblemError, decode_body, json_response, request_id
-from mango.logs import NOISY_LOGGERS, configure_logging
+from mango.logs import configure_logging, unconfigure_logging
 
 PROBLEM = "application/problem+json"
 
@@ -237,8 +237,7 @@ async def test_access_log_line_names_route_status_and_request_id(start_gateway):
 @pytest.fixture
 def configured_logging() -> Iterator[Callable[[str], io.StringIO]]:
     """configure_logging into a buffer at a level; undone afterwards."""
-    root = logging.getLogger()
-    level = root.level
+    level = logging.getLogger().level
 
     def configure(at: str) -> io.StringIO:
         stream = io.StringIO()
@@ -246,12 +245,7 @@ def configured_logging() -> Iterator[Callable[[str], io.StringIO]]:
         return stream
 
     yield configure
-    for handler in [h for h in root.handlers if h.get_name() == "mango"]:
-        root.removeHandler(handler)
-    root.setLevel(level)
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    structlog.reset_defaults()
+    unconfigure_logging(level)
 
 
 @pytest.mark.parametrize(("level", "logged"), [("INFO", True), ("WARNING", False)])
